@@ -1,0 +1,5 @@
+from django.contrib import admin
+
+from backend.territories.models import Territory
+
+admin.site.register(Territory)

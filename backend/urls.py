@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from backend import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("", include("backend.accounts.urls")),
+    path("projets/", include("backend.projects.urls")),
+    path("tableaux/", include("boards.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,126 @@
+"""`/ws/boards/<id>/`: the live idea board. Parses ops and calls boards.services."""
+
+from __future__ import annotations
+
+from boards import rules, selectors, services
+from boards.models import CARD_TEXT_MAX, COLUMN_TITLE_MAX, Board, CardColor
+from realtime import protocol
+from realtime.consumers import StreamConsumer, StreamRefused
+from realtime.protocol import ID, OPTIONAL_ID, Field
+
+TEXT = Field(str, max_length=CARD_TEXT_MAX, min_length=1)
+OPTIONAL_TEXT = Field(str, required=False, max_length=CARD_TEXT_MAX, min_length=1)
+COLOR = Field(str, required=False, choices=tuple(CardColor.values))
+COLUMN_TITLE = Field(str, max_length=COLUMN_TITLE_MAX, min_length=1)
+
+
+class BoardConsumer(StreamConsumer):
+    op_schemas = {
+        "card.create": {"column": ID, "text": TEXT, "color": COLOR},
+        "card.update": {
+            "card": ID,
+            "text": OPTIONAL_TEXT,
+            "color": COLOR,
+            "base_version": Field(int, required=False, nullable=True),
+            "strict": Field(bool, required=False),
+        },
+        "card.move": {"card": ID, "column": ID, "after": OPTIONAL_ID},
+        "card.delete": {"card": ID},
+        "card.restore": {"card": ID},
+        "card.vote": {"card": ID},
+        "card.unvote": {"card": ID},
+        "column.create": {"title": COLUMN_TITLE},
+        "column.update": {"column": ID, "title": COLUMN_TITLE},
+        "column.delete": {"column": ID},
+        "board.update": {
+            "title": Field(str, required=False, max_length=120, min_length=1),
+            "locked": Field(bool, required=False),
+            "votes_per_person": Field(int, required=False),
+        },
+    }
+    signal_schemas = {
+        "editing": {"card": ID, "active": Field(bool)},
+    }
+
+    def authorize(self) -> str:
+        board_id = self.scope["url_route"]["kwargs"]["board_id"]
+        board = Board.objects.select_related("project").filter(pk=board_id).first()
+        if board is None:
+            raise StreamRefused(protocol.CLOSE_NOT_FOUND)
+        if not rules.can_read_board(self.user, board):
+            code = protocol.CLOSE_FORBIDDEN if self.person else protocol.CLOSE_UNAUTHENTICATED
+            raise StreamRefused(code)
+        self.board_id = board.pk
+        return board.stream_key
+
+    def _board(self) -> Board:
+        return Board.objects.select_related("project").get(pk=self.board_id)
+
+    def snapshot(self) -> dict:
+        return selectors.board_snapshot(self._board())
+
+    def me(self) -> dict:
+        return selectors.board_me(self._board(), self.user)
+
+    def limits(self) -> dict:
+        return {**super().limits(), "card_text_max": CARD_TEXT_MAX}
+
+    # Ops: one line each, the service decides -------------------------------------------------
+
+    def _call(self, service, op_id: str, **kwargs):
+        return service(actor=self.user, board_id=self.board_id, op_id=op_id, **kwargs)
+
+    def op_card_create(self, data: dict, op_id: str):
+        return self._call(
+            services.create_card,
+            op_id,
+            column_id=data["column"],
+            text=data["text"],
+            color=data.get("color"),
+        )
+
+    def op_card_update(self, data: dict, op_id: str):
+        return self._call(
+            services.update_card,
+            op_id,
+            card_id=data["card"],
+            text=data.get("text"),
+            color=data.get("color"),
+            base_version=data.get("base_version"),
+            strict=data.get("strict", False),
+        )
+
+    def op_card_move(self, data: dict, op_id: str):
+        return self._call(
+            services.move_card,
+            op_id,
+            card_id=data["card"],
+            column_id=data["column"],
+            after_id=data.get("after"),
+        )
+
+    def op_card_delete(self, data: dict, op_id: str):
+        return self._call(services.delete_card, op_id, card_id=data["card"])
+
+    def op_card_restore(self, data: dict, op_id: str):
+        return self._call(services.restore_card, op_id, card_id=data["card"])
+
+    def op_card_vote(self, data: dict, op_id: str):
+        return self._call(services.vote_card, op_id, card_id=data["card"])
+
+    def op_card_unvote(self, data: dict, op_id: str):
+        return self._call(services.unvote_card, op_id, card_id=data["card"])
+
+    def op_column_create(self, data: dict, op_id: str):
+        return self._call(services.create_column, op_id, title=data["title"])
+
+    def op_column_update(self, data: dict, op_id: str):
+        return self._call(
+            services.update_column, op_id, column_id=data["column"], title=data["title"]
+        )
+
+    def op_column_delete(self, data: dict, op_id: str):
+        return self._call(services.delete_column, op_id, column_id=data["column"])
+
+    def op_board_update(self, data: dict, op_id: str):
+        return self._call(services.update_board, op_id, **data)

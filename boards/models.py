@@ -1,0 +1,130 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+CARD_TEXT_MAX = 500
+COLUMN_TITLE_MAX = 80
+BOARD_TITLE_MAX = 120
+
+
+class CardColor(models.TextChoices):
+    YELLOW = "yellow", _("jaune")
+    GREEN = "green", _("vert")
+    BLUE = "blue", _("bleu")
+    PINK = "pink", _("rose")
+    ORANGE = "orange", _("orange")
+    PURPLE = "purple", _("violet")
+
+
+class Board(models.Model):
+    """An idea board, attached to a project or standalone. Written only by boards.services."""
+
+    title = models.CharField(_("titre"), max_length=BOARD_TITLE_MAX)
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("projet"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="boards",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_boards"
+    )
+    is_public = models.BooleanField(_("public"), default=True)
+    locked = models.BooleanField(_("verrouillé"), default=False)
+    votes_per_person = models.PositiveSmallIntegerField(
+        _("votes par personne"),
+        default=5,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("0 : pas de vote sur ce tableau."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("tableau")
+        verbose_name_plural = _("tableaux")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("boards:detail", args=[self.pk])
+
+    @property
+    def stream_key(self) -> str:
+        return f"board:{self.pk}"
+
+
+class Column(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="columns")
+    title = models.CharField(_("titre"), max_length=COLUMN_TITLE_MAX)
+    position = models.CharField(max_length=64)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("colonne")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Card(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="cards")
+    column = models.ForeignKey(Column, on_delete=models.CASCADE, related_name="cards")
+    text = models.CharField(_("texte"), max_length=CARD_TEXT_MAX)
+    color = models.CharField(
+        _("couleur"), max_length=10, choices=CardColor.choices, default=CardColor.YELLOW
+    )
+    position = models.CharField(max_length=64)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="cards"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # A deleted card is a tombstone: it can be restored (undo) and its history stays.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["board", "column", "position"])]
+        verbose_name = _("carte")
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+class CardRevision(models.Model):
+    """A card's text before an edit: what a concurrent edit replaced is never lost."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    text = models.CharField(max_length=CARD_TEXT_MAX)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["card", "version"]
+
+
+class Vote(models.Model):
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="votes")
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="votes")
+    voter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["card", "voter"], name="one_vote_per_card_and_person")
+        ]
+        indexes = [models.Index(fields=["board", "voter"])]

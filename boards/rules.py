@@ -1,0 +1,54 @@
+"""Who may do what on a board. One predicate per action, used by services, views and templates.
+
+Reading: anyone, for a public board; the team only, for a private one.
+Writing: signed-in members add cards and vote; authors edit and delete their own cards;
+the board's team (its project's members, its creator, the territory's moderators)
+moderates: edits or deletes any card, manages columns, locks the board.
+A locked board refuses every write but the team's.
+"""
+
+from __future__ import annotations
+
+from boards.models import Board, Card
+
+
+def is_signed_in(user) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def is_moderator(user) -> bool:
+    return is_signed_in(user) and user.is_moderator
+
+
+def is_board_team(user, board: Board) -> bool:
+    if not is_signed_in(user):
+        return False
+    if board.created_by_id == user.pk or is_moderator(user):
+        return True
+    return board.project_id is not None and board.project.memberships.filter(user=user).exists()
+
+
+def can_read_board(user, board: Board) -> bool:
+    return board.is_public or is_board_team(user, board)
+
+
+def can_moderate_board(user, board: Board) -> bool:
+    return is_board_team(user, board)
+
+
+def can_add_card(user, board: Board) -> bool:
+    return is_signed_in(user) and can_read_board(user, board)
+
+
+def can_vote(user, board: Board) -> bool:
+    return is_signed_in(user) and can_read_board(user, board) and board.votes_per_person > 0
+
+
+def can_edit_card(user, card: Card) -> bool:
+    if not is_signed_in(user):
+        return False
+    return card.author_id == user.pk or can_moderate_board(user, card.board)
+
+
+def is_locked_for(user, board: Board) -> bool:
+    return board.locked and not can_moderate_board(user, board)

@@ -1,0 +1,430 @@
+"""Every change to a board goes through here: the only writer of board rows.
+
+Each public service runs in one transaction: it locks the board row, answers a retried op
+with the ack it already got, checks rights, validates, writes, and appends one event to the
+board's stream (published after commit). Refusals are realtime.errors exceptions: the HTTP
+views and the WebSocket consumer turn them into a status or an `error` frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from boards import positions, rules
+from boards.models import (
+    BOARD_TITLE_MAX,
+    CARD_TEXT_MAX,
+    COLUMN_TITLE_MAX,
+    Board,
+    Card,
+    CardColor,
+    CardRevision,
+    Column,
+    Vote,
+)
+from boards.selectors import board_data, card_data, column_data, voted_cards
+from realtime import streams
+from realtime.auth import actor_of, client_key
+from realtime.errors import Conflict, Forbidden, Invalid, Locked, NotFound
+from realtime.streams import Applied
+
+DEFAULT_COLUMNS = ("Idées", "À creuser", "Retenues")
+
+
+# Boards ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_board(
+    *,
+    actor,
+    title: str,
+    project=None,
+    columns: Iterable[str] = DEFAULT_COLUMNS,
+    is_public: bool = True,
+    votes_per_person: int = 5,
+) -> Board:
+    """Create a board with its columns; its stream starts with `board.created`."""
+    if not rules.is_signed_in(actor):
+        raise Forbidden()
+    if project is not None and not (
+        rules.is_moderator(actor) or project.memberships.filter(user=actor).exists()
+    ):
+        raise Forbidden(_("Seule l'équipe du projet peut lui ajouter un tableau."))
+    title = _clean_text(title, max_length=BOARD_TITLE_MAX, what=_("Le titre"))
+    votes_per_person = _clean_votes(votes_per_person)
+    board = Board.objects.create(
+        title=title,
+        project=project,
+        created_by=actor,
+        is_public=is_public,
+        votes_per_person=votes_per_person,
+    )
+    titles = [_clean_text(t, max_length=COLUMN_TITLE_MAX, what=_("Le titre")) for t in columns]
+    for column_title, position in zip(titles, positions.spread(len(titles)), strict=True):
+        Column.objects.create(board=board, title=column_title, position=position)
+    streams.append_event(
+        key=board.stream_key,
+        name="board.created",
+        data={"board": board_data(board)},
+        actor=actor_of(actor),
+    )
+    return board
+
+
+@transaction.atomic
+def update_board(
+    *,
+    actor,
+    board_id: int,
+    title: str | None = None,
+    locked: bool | None = None,
+    votes_per_person: int | None = None,
+    op_id: str = "",
+) -> Applied:
+    """Rename, lock/unlock or change the vote budget of a board (its team only)."""
+    board, done = _begin(actor, board_id, op_id)
+    if done:
+        return done
+    if not rules.can_moderate_board(actor, board):
+        raise Forbidden(_("Seule l'équipe du tableau peut le modifier."))
+    if title is not None:
+        board.title = _clean_text(title, max_length=BOARD_TITLE_MAX, what=_("Le titre"))
+    if locked is not None:
+        board.locked = bool(locked)
+    if votes_per_person is not None:
+        board.votes_per_person = _clean_votes(votes_per_person)
+    board.save(update_fields=["title", "locked", "votes_per_person"])
+    return _emit(board, actor, op_id, "board.updated", {"board": board_data(board)})
+
+
+# Columns -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_column(*, actor, board_id: int, title: str, op_id: str = "") -> Applied:
+    board, done = _begin(actor, board_id, op_id)
+    if done:
+        return done
+    _check_team(actor, board)
+    last = board.columns.filter(deleted_at__isnull=True).aggregate(last=Max("position"))["last"]
+    column = Column.objects.create(
+        board=board,
+        title=_clean_text(title, max_length=COLUMN_TITLE_MAX, what=_("Le titre")),
+        position=positions.between(last, None),
+    )
+    return _emit(board, actor, op_id, "column.created", {"column": column_data(column)}, column)
+
+
+@transaction.atomic
+def update_column(*, actor, board_id: int, column_id: int, title: str, op_id: str = "") -> Applied:
+    board, done = _begin(actor, board_id, op_id)
+    if done:
+        return done
+    _check_team(actor, board)
+    column = _column(board, column_id)
+    column.title = _clean_text(title, max_length=COLUMN_TITLE_MAX, what=_("Le titre"))
+    column.save(update_fields=["title"])
+    return _emit(board, actor, op_id, "column.updated", {"column": column_data(column)}, column)
+
+
+@transaction.atomic
+def delete_column(*, actor, board_id: int, column_id: int, op_id: str = "") -> Applied:
+    board, done = _begin(actor, board_id, op_id)
+    if done:
+        return done
+    _check_team(actor, board)
+    column = _column(board, column_id)
+    if column.cards.filter(deleted_at__isnull=True).exists():
+        raise Conflict(_("Cette colonne contient encore des cartes : déplacez-les d'abord."))
+    if board.columns.filter(deleted_at__isnull=True).count() == 1:
+        raise Conflict(_("Un tableau garde au moins une colonne."))
+    column.deleted_at = timezone.now()
+    column.save(update_fields=["deleted_at"])
+    return _emit(board, actor, op_id, "column.deleted", {"column": column.pk})
+
+
+# Cards -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_card(
+    *,
+    actor,
+    board_id: int,
+    column_id: int,
+    text: str,
+    color: str | None = None,
+    op_id: str = "",
+) -> Applied:
+    """Add a card at the end of a column. Any signed-in reader of an unlocked board may."""
+    board, done = _begin(actor, board_id, op_id)
+    if done:
+        return done
+    if not rules.can_add_card(actor, board):
+        raise Forbidden(_("Connectez-vous pour ajouter une idée."))
+    _check_unlocked(actor, board)
+    column = _column(board, column_id)
+    text = _clean_text(text, max_length=CARD_TEXT_MAX, what=_("Le texte de la carte"))
+    last = column.cards.filter(deleted_at__isnull=True).aggregate(last=Max("position"))["last"]
+    card = Card.objects.create(
+        board=board,
+        column=column,
+        text=text,
+        color=_clean_color(color),
+        position=positions.between(last, None),
+        author=actor,
+    )
+    data = {"card": card_data(card, votes=0)}
+    return _emit(board, actor, op_id, "card.created", data, card)
+
+
+@transaction.atomic
+def update_card(
+    *,
+    actor,
+    board_id: int,
+    card_id: int,
+    text: str | None = None,
+    color: str | None = None,
+    base_version: int | None = None,
+    strict: bool = False,
+    op_id: str = "",
+) -> Applied:
+    """Change a card's text and/or colour (its author, or the board's team).
+
+    Fields are last-writer-wins. An edit based on an older version still applies, unless
+    `strict`; the text it replaced is kept as a revision and the event says so, so that its
+    author can be told.
+    """
+    board, done = _begin(actor, board_id, op_id)
+    if done:
+        return done
+    card = _card(board, card_id)
+    _check_can_edit(actor, card)
+    _check_unlocked(actor, board)
+    if text is None and color is None:
+        raise Invalid(_("Rien à modifier."))
+    stale = base_version is not None and base_version != card.version
+    if stale and strict:
+        raise Conflict()
+    data: dict = {}
+    if text is not None:
+        text = _clean_text(text, max_length=CARD_TEXT_MAX, what=_("Le texte de la carte"))
+        if text != card.text:
+            CardRevision.objects.create(
+                card=card,
+                version=card.version,
+                text=card.text,
+                author=card.author,
+                replaced_by=actor,
+            )
+            if stale:
+                data["replaced"] = {"version": card.version, "text": card.text}
+            card.text = text
+    if color is not None:
+        card.color = _clean_color(color)
+    card.version += 1
+    card.save(update_fields=["text", "color", "version", "updated_at"])
+    data["card"] = card_data(card)
+    return _emit(board, actor, op_id, "card.updated", data, card)
+
+
+@transaction.atomic
+def move_card(
+    *,
+    actor,
+    board_id: int,
+    card_id: int,
+    column_id: int,
+    after_id: int | None = None,
+    op_id: str = "",
+) -> Applied:
+    """Put a card in `column_id` right after card `after_id` (None: at the top)."""
+    board, done = _begin(actor, board_id, op_id)
+    if done:
+        return done
+    card = _card(board, card_id)
+    _check_can_edit(actor, card)
+    _check_unlocked(actor, board)
+    column = _column(board, column_id)
+    siblings = column.cards.filter(deleted_at__isnull=True).exclude(pk=card.pk)
+    if after_id is None:
+        low = None
+        nxt = siblings.order_by("position", "id").first()
+    else:
+        after = siblings.filter(pk=after_id).first()
+        if after is None:
+            raise NotFound(_("La carte de repère n'est pas dans cette colonne."))
+        low = after.position
+        nxt = siblings.filter(position__gt=low).order_by("position", "id").first()
+    high = nxt.position if nxt is not None else None
+    card.column = column
+    card.position = positions.between(low, high)
+    card.save(update_fields=["column", "position", "updated_at"])
+    return _emit(board, actor, op_id, "card.moved", {"card": card_data(card)}, card)
+
+
+@transaction.atomic
+def delete_card(*, actor, board_id: int, card_id: int, op_id: str = "") -> Applied:
+    """Delete a card (a tombstone: `restore_card` undoes it)."""
+    board, done = _begin(actor, board_id, op_id)
+    if done:
+        return done
+    card = _card(board, card_id)
+    _check_can_edit(actor, card)
+    _check_unlocked(actor, board)
+    card.deleted_at = timezone.now()
+    card.save(update_fields=["deleted_at", "updated_at"])
+    return _emit(board, actor, op_id, "card.deleted", {"card": card.pk}, card)
+
+
+@transaction.atomic
+def restore_card(*, actor, board_id: int, card_id: int, op_id: str = "") -> Applied:
+    board, done = _begin(actor, board_id, op_id)
+    if done:
+        return done
+    card = _card(board, card_id, deleted=True)
+    _check_can_edit(actor, card)
+    _check_unlocked(actor, board)
+    card.deleted_at = None
+    if card.column.deleted_at is not None:
+        first = board.columns.filter(deleted_at__isnull=True).order_by("position", "id").first()
+        card.column = first
+    card.save(update_fields=["deleted_at", "column", "updated_at"])
+    return _emit(board, actor, op_id, "card.restored", {"card": card_data(card)}, card)
+
+
+@transaction.atomic
+def vote_card(*, actor, board_id: int, card_id: int, op_id: str = "") -> Applied:
+    """One vote per person and card, within the board's budget (checked under the lock)."""
+    board, done = _begin(actor, board_id, op_id)
+    if done:
+        return done
+    if not rules.can_vote(actor, board):
+        raise Forbidden(_("Le vote n'est pas ouvert sur ce tableau pour vous."))
+    _check_unlocked(actor, board)
+    card = _card(board, card_id)
+    if Vote.objects.filter(card=card, voter=actor).exists():
+        raise Conflict(_("Vous avez déjà voté pour cette carte."))
+    if len(voted_cards(board, actor)) >= board.votes_per_person:
+        raise Conflict(
+            _("Vous avez utilisé vos %(n)s votes : retirez-en un pour voter ailleurs.")
+            % {"n": board.votes_per_person}
+        )
+    Vote.objects.create(card=card, board=board, voter=actor)
+    return _emit_vote(board, actor, op_id, "card.voted", card)
+
+
+@transaction.atomic
+def unvote_card(*, actor, board_id: int, card_id: int, op_id: str = "") -> Applied:
+    board, done = _begin(actor, board_id, op_id)
+    if done:
+        return done
+    if not rules.is_signed_in(actor):
+        raise Forbidden()
+    _check_unlocked(actor, board)
+    card = _card(board, card_id)
+    deleted, _rows = Vote.objects.filter(card=card, voter=actor).delete()
+    if not deleted:
+        raise Conflict(_("Vous n'avez pas voté pour cette carte."))
+    return _emit_vote(board, actor, op_id, "card.unvoted", card)
+
+
+# Shared steps ------------------------------------------------------------------------------
+
+
+def _begin(actor, board_id: int, op_id: str) -> tuple[Board, Applied | None]:
+    """Lock the board row; answer a retried op with the seq it already produced."""
+    board = Board.objects.select_for_update().select_related("project").filter(pk=board_id).first()
+    if board is None or not rules.can_read_board(actor, board):
+        raise NotFound(_("Ce tableau n'existe pas ou vous n'y avez pas accès."))
+    if op_id:
+        seq = streams.applied_seq(key=board.stream_key, client=client_key(actor), op_id=op_id)
+        if seq is not None:
+            return board, Applied(seq=seq, duplicate=True)
+    return board, None
+
+
+def _emit(board: Board, actor, op_id: str, name: str, data: dict, result=None) -> Applied:
+    event = streams.append_event(
+        key=board.stream_key,
+        name=name,
+        data=data,
+        actor=actor_of(actor),
+        client=client_key(actor),
+        op_id=op_id,
+    )
+    return Applied(seq=event.seq, result=result)
+
+
+def _emit_vote(board: Board, actor, op_id: str, name: str, card: Card) -> Applied:
+    data = {"card": card.pk, "votes": card.votes.count(), "voter": actor.pk}
+    return _emit(board, actor, op_id, name, data, card)
+
+
+def _card(board: Board, card_id: int, *, deleted: bool = False) -> Card:
+    card = (
+        Card.objects.select_related("author", "column")
+        .filter(pk=card_id, board=board, deleted_at__isnull=not deleted)
+        .first()
+    )
+    if card is None:
+        raise NotFound(_("Cette carte n'existe pas ou plus."))
+    card.board = board
+    return card
+
+
+def _column(board: Board, column_id: int) -> Column:
+    column = board.columns.filter(pk=column_id, deleted_at__isnull=True).first()
+    if column is None:
+        raise NotFound(_("Cette colonne n'existe pas ou plus."))
+    return column
+
+
+def _check_team(actor, board: Board) -> None:
+    if not rules.can_moderate_board(actor, board):
+        raise Forbidden(_("Seule l'équipe du tableau peut gérer ses colonnes."))
+
+
+def _check_can_edit(actor, card: Card) -> None:
+    if not rules.can_edit_card(actor, card):
+        raise Forbidden(_("Seuls l'auteur de la carte et l'équipe du tableau peuvent la modifier."))
+
+
+def _check_unlocked(actor, board: Board) -> None:
+    if rules.is_locked_for(actor, board):
+        raise Locked()
+
+
+def _clean_text(value, *, max_length: int, what) -> str:
+    if not isinstance(value, str):
+        raise Invalid(_("%(what)s doit être un texte.") % {"what": what})
+    value = value.strip()
+    if not value:
+        raise Invalid(_("%(what)s est vide.") % {"what": what})
+    if len(value) > max_length:
+        raise Invalid(
+            _("%(what)s dépasse %(max)s caractères (%(n)s).")
+            % {"what": what, "max": max_length, "n": len(value)}
+        )
+    return value
+
+
+def _clean_color(color) -> str:
+    if color is None or color == "":
+        return CardColor.YELLOW
+    if color not in CardColor.values:
+        raise Invalid(_("Couleur inconnue."))
+    return color
+
+
+def _clean_votes(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise Invalid(_("Le nombre de votes par personne va de 0 à 100."))
+    return value

@@ -1,0 +1,109 @@
+"""Board pages. The page is server-rendered; board.js takes over live. The POST views are the
+no-JavaScript path: they call the same services as the WebSocket consumer."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from backend.projects.models import Project
+from boards import rules, selectors, services
+from boards.forms import BoardForm, CardForm
+from boards.models import CARD_TEXT_MAX, Board, CardColor
+from realtime.errors import Refused
+
+
+def _readable_board(request, board_id: int) -> Board:
+    board = get_object_or_404(Board.objects.select_related("project"), pk=board_id)
+    if not rules.can_read_board(request.user, board):
+        raise Http404
+    return board
+
+
+def board_list(request):
+    return render(request, "boards/list.html", {"boards": selectors.readable_boards(request.user)})
+
+
+def board_detail(request, board_id: int):
+    board = _readable_board(request, board_id)
+    snapshot = selectors.board_snapshot(board)
+    me = selectors.board_me(board, request.user)
+    voted = set(me["voted"])
+    columns = [
+        {
+            **column,
+            "cards": [
+                {**card, "voted": card["id"] in voted}
+                for card in snapshot["cards"]
+                if card["column"] == column["id"]
+            ],
+        }
+        for column in snapshot["columns"]
+    ]
+    context = {
+        "board": board,
+        "columns": columns,
+        "me": me,
+        "colors": CardColor.choices,
+        "card_text_max": CARD_TEXT_MAX,
+        "votes_left": max(0, board.votes_per_person - len(voted)),
+    }
+    return render(request, "boards/detail.html", context)
+
+
+@login_required
+@require_POST
+def create_board(request, slug: str):
+    project = get_object_or_404(Project, slug=slug)
+    form = BoardForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect(project)
+    try:
+        board = services.create_board(actor=request.user, project=project, **form.cleaned_data)
+    except Refused as refused:
+        messages.error(request, refused.message)
+        return redirect(project)
+    return redirect(board)
+
+
+def _run(request, board: Board, service, **kwargs):
+    try:
+        service(actor=request.user, board_id=board.pk, **kwargs)
+    except Refused as refused:
+        messages.error(request, refused.message)
+    return redirect(board)
+
+
+@login_required
+@require_POST
+def create_card(request, board_id: int):
+    board = _readable_board(request, board_id)
+    form = CardForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect(board)
+    return _run(
+        request,
+        board,
+        services.create_card,
+        column_id=form.cleaned_data["column"],
+        text=form.cleaned_data["text"],
+        color=form.cleaned_data["color"] or None,
+    )
+
+
+@login_required
+@require_POST
+def vote_card(request, board_id: int, card_id: int):
+    board = _readable_board(request, board_id)
+    service = services.unvote_card if request.POST.get("undo") else services.vote_card
+    return _run(request, board, service, card_id=card_id)
+
+
+@login_required
+@require_POST
+def delete_card(request, board_id: int, card_id: int):
+    board = _readable_board(request, board_id)
+    return _run(request, board, services.delete_card, card_id=card_id)

@@ -1,0 +1,222 @@
+"""The base stream consumer: hello, acks, idempotent ops, resume, limits.
+
+A feature consumer says which stream a socket reads (`authorize`), what a snapshot is
+(`snapshot`), and implements one sync method per op, `op_<name>` (dots become underscores),
+that calls a service and returns its `Applied`. It holds no business rule: rights and
+validation beyond types live in the services.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from realtime import protocol, streams
+from realtime.auth import actor_of, client_key
+from realtime.errors import Forbidden, Invalid, Refused
+from realtime.hub import Subscription, get_hub
+from realtime.models import Stream
+from realtime.protocol import Field, RateLimited
+
+logger = logging.getLogger(__name__)
+
+
+class StreamRefused(Exception):
+    def __init__(self, code: int):
+        self.code = code
+        super().__init__(code)
+
+
+class TokenBucket:
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.capacity = burst
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+class StreamConsumer(AsyncWebsocketConsumer):
+    #: op name → schema of its `data`
+    op_schemas: dict[str, dict[str, Field]] = {}
+    #: signal name → schema of its `data`; signals are relayed, never stored
+    signal_schemas: dict[str, dict[str, Field]] = {}
+
+    stream_key: str | None = None
+    sub: Subscription | None = None
+
+    # What a feature consumer provides (called in a worker thread) -------------------------
+
+    def authorize(self) -> str:
+        """Return the stream key this socket may read, or raise StreamRefused(close code)."""
+        raise NotImplementedError
+
+    def snapshot(self) -> dict:
+        raise NotImplementedError
+
+    def me(self) -> dict:
+        return {"id": self.user.pk, "name": self.user.public_name} if self.person else {}
+
+    def limits(self) -> dict:
+        conf = settings.REALTIME
+        return {
+            "max_frame_bytes": conf["MAX_FRAME_BYTES"],
+            "ops_per_second": conf["OPS_PER_SECOND"],
+            "ops_burst": conf["OPS_BURST"],
+        }
+
+    # Connection -----------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        # Accept first so that a refusal carries its application close code (4401, 4403…).
+        await self.accept()
+        self.user = self.scope.get("user")
+        self.person = actor_of(self.user)
+        self.client = client_key(self.user)
+        conf = settings.REALTIME
+        self.ops_bucket = TokenBucket(conf["OPS_PER_SECOND"], conf["OPS_BURST"])
+        self.frames_bucket = TokenBucket(conf["OPS_PER_SECOND"] * 5, conf["OPS_BURST"] * 2)
+        self.signals_bucket = TokenBucket(conf["SIGNALS_PER_SECOND"], conf["SIGNALS_PER_SECOND"])
+        self.strikes = 0
+        try:
+            self.stream_key = await database_sync_to_async(self.authorize)()
+        except StreamRefused as refused:
+            await self.close(code=refused.code)
+            return
+        self.sub = Subscription(send=self._send_text, close=self._close_with, person=self.person)
+        hub = get_hub()
+        await hub.join(self.stream_key, self.sub)
+        since, epoch = self._resume_point()
+        frames, seq = await database_sync_to_async(self._hello)(since, epoch)
+        for frame in frames:
+            await self._send_text(frame)
+        self.sub.start(seq)
+
+    async def disconnect(self, code: int) -> None:
+        if self.sub is not None and self.stream_key is not None:
+            await get_hub().leave(self.stream_key, self.sub)
+            self.sub = None
+
+    def _resume_point(self) -> tuple[int | None, str]:
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        try:
+            since = int(query["since"][0])
+        except (KeyError, ValueError, IndexError):
+            since = None
+        return since, query.get("epoch", [""])[0][:16]
+
+    def _hello(self, since: int | None, epoch: str) -> tuple[list[str], int]:
+        """The hello frame (then the replayed events, if any) and the seq the socket is at."""
+        key = self.stream_key
+        hello = {"type": "hello", "stream": key, "me": self.me(), "limits": self.limits()}
+        if since is not None:
+            limit = settings.REALTIME["REPLAY_LIMIT"]
+            ok, seq, current_epoch = streams.can_replay(key, since=since, epoch=epoch, limit=limit)
+            if ok:
+                hello.update(epoch=current_epoch, seq=seq, replay=True)
+                replayed = streams.replay_events(key, since=since, until=seq, limit=limit)
+                return [streams.dumps(hello)] + [frame for _, frame in replayed], seq
+        seq, current_epoch, state = self._consistent_snapshot()
+        hello.update(epoch=current_epoch, seq=seq, replay=False, state=state)
+        return [streams.dumps(hello)], seq
+
+    def _consistent_snapshot(self) -> tuple[int, str, dict]:
+        # Every write bumps the stream's seq in its transaction: if the seq is the same before
+        # and after reading, the snapshot is exactly the state at that seq.
+        for _attempt in range(3):
+            seq, epoch = streams.head(self.stream_key)
+            state = self.snapshot()
+            if streams.head(self.stream_key)[0] == seq:
+                return seq, epoch, state
+        with transaction.atomic():
+            stream = Stream.objects.select_for_update().get(key=self.stream_key)
+            return stream.seq, stream.epoch, self.snapshot()
+
+    # Receiving ------------------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        if self.sub is None:
+            return
+        op_id = None
+        try:
+            if not self.frames_bucket.take():
+                await self._strike()
+                raise RateLimited(_("Trop de messages : ralentissez un peu."))
+            frame = protocol.parse_frame(text_data, max_bytes=settings.REALTIME["MAX_FRAME_BYTES"])
+            op_id = frame.id
+            if frame.op == "ping":
+                self.sub.put(streams.dumps({"type": "pong", "id": op_id}))
+            elif frame.op in self.signal_schemas:
+                await self._relay_signal(frame)
+            else:
+                await self._apply_op(frame)
+        except Refused as refused:
+            self.sub.put(protocol.error_frame(op_id, refused.code, refused.message))
+        except Exception:
+            logger.exception("op failed on %s", self.stream_key)
+            self.sub.put(
+                protocol.error_frame(
+                    op_id, "server_error", _("Erreur du serveur : réessayez dans un instant.")
+                )
+            )
+
+    async def _apply_op(self, frame: protocol.ClientFrame) -> None:
+        schema = self.op_schemas.get(frame.op)
+        if schema is None:
+            raise Invalid(_("Opération inconnue : %(op)s.") % {"op": frame.op[:64]})
+        if frame.id is None:
+            raise Invalid(_("Une opération doit porter un identifiant « id »."))
+        if self.person is None:
+            raise Forbidden(_("Connectez-vous pour participer."))
+        if not self.ops_bucket.take():
+            await self._strike()
+            raise RateLimited(_("Trop d'opérations : ralentissez un peu."))
+        data = protocol.clean_data(schema, frame.data)
+        handler = getattr(self, "op_" + frame.op.replace(".", "_"))
+        applied: streams.Applied = await database_sync_to_async(handler)(data, frame.id)
+        self.sub.send_after(
+            applied.seq, protocol.ack_frame(frame.id, applied.seq, duplicate=applied.duplicate)
+        )
+        if applied.seq is not None:
+            get_hub().expect(self.stream_key, applied.seq)
+
+    async def _relay_signal(self, frame: protocol.ClientFrame) -> None:
+        if self.person is None or not self.signals_bucket.take():
+            return  # signals are best effort: dropped, never answered
+        data = protocol.clean_data(self.signal_schemas[frame.op], frame.data)
+        await get_hub().signal(
+            self.stream_key,
+            protocol.signal_frame(frame.op, data, self.person),
+            sender=self.sub.id,
+        )
+
+    async def _strike(self) -> None:
+        self.strikes += 1
+        if self.strikes >= settings.REALTIME["FLOOD_STRIKES"]:
+            await self._close_with(protocol.CLOSE_ABUSE)
+            raise RateLimited(_("Trop de messages : connexion fermée."))
+
+    # Sending ---------------------------------------------------------------------------------
+
+    async def _send_text(self, text: str) -> None:
+        await self.base_send({"type": "websocket.send", "text": text})
+
+    async def _close_with(self, code: int) -> None:
+        if self.sub is not None:
+            self.sub.closed = True
+        await self.close(code=code)

@@ -1,0 +1,381 @@
+"""The per-process hub: one subscription per stream that has local sockets.
+
+Each event reaches a process once (one channel-layer message per event, not per socket) and
+is handed, already serialised, to the bounded send queue of every local socket of its stream.
+Sockets do not receive events through channel-layer queues of their own, and the forwarding
+path never touches the database, so it does not pay Channels' per-message thread hop.
+
+The hub also keeps each stream's events in seq order: an event that arrives early waits for
+the ones before it, and a seq that does not arrive in time is read back from the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+import weakref
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from realtime import streams
+from realtime.publish import group_name
+
+logger = logging.getLogger(__name__)
+
+PROCESS_ID = secrets.token_hex(6)
+GAP_WAIT = 0.25  # seconds an out-of-order event waits for the ones before it
+PRESENCE_DEBOUNCE = 0.15
+PRESENCE_HEARTBEAT = 20.0
+PRESENCE_EXPIRY = 3 * PRESENCE_HEARTBEAT
+CLOSE_RESYNC = 4008  # the socket fell behind or saw a hole: the client reconnects and resumes
+
+
+class Subscription:
+    """One socket's place in a stream: its last seq and a bounded queue of frames to send.
+
+    Until `start` the socket is sending its `hello`; events that arrive meanwhile are held and
+    those the hello already covers are dropped.
+    """
+
+    def __init__(
+        self,
+        *,
+        send: Callable[[str], Awaitable[None]],
+        close: Callable[[int], Awaitable[None]],
+        person: dict | None,
+        limit: int | None = None,
+    ) -> None:
+        self.id = secrets.token_hex(8)
+        self.person = person
+        self.seq: int | None = None
+        self.limit = limit or settings.REALTIME["SEND_QUEUE"]
+        self.closed = False
+        self._send = send
+        self._close = close
+        self._held: list[tuple[int, str]] = []
+        self._after: dict[int, list[str]] = {}
+        self._queue: deque[str] = deque()
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task | None = None
+
+    def start(self, seq: int) -> None:
+        self.seq = seq
+        held, self._held = self._held, []
+        self._writer = asyncio.get_running_loop().create_task(self._write())
+        for held_seq, frame in held:
+            self.offer_event(held_seq, frame)
+
+    def offer_event(self, seq: int, frame: str) -> None:
+        if self.seq is None:
+            self._held.append((seq, frame))
+            return
+        if seq <= self.seq:
+            return
+        if seq != self.seq + 1:
+            self.resync()
+            return
+        self.seq = seq
+        self.put(frame)
+        if self._after:
+            for ready in sorted(s for s in self._after if s <= seq):
+                for waiting in self._after.pop(ready):
+                    self.put(waiting)
+
+    def send_after(self, seq: int | None, frame: str) -> None:
+        """Send `frame` once the event `seq` has been sent (acks follow their event)."""
+        if seq is None or (self.seq is not None and seq <= self.seq):
+            self.put(frame)
+        else:
+            self._after.setdefault(seq, []).append(frame)
+
+    def offer_signal(self, frame: str) -> None:
+        # Signals are harmless to lose: drop them first when the socket is slow.
+        if len(self._queue) < self.limit // 2:
+            self.put(frame)
+
+    def put(self, frame: str) -> None:
+        if self.closed:
+            return
+        if len(self._queue) >= self.limit:
+            self.resync()
+            return
+        self._queue.append(frame)
+        self._wake.set()
+
+    def resync(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._queue.clear()
+            asyncio.get_running_loop().create_task(self._close(CLOSE_RESYNC))
+
+    def stop(self) -> None:
+        self.closed = True
+        if self._writer is not None:
+            self._writer.cancel()
+
+    async def _write(self) -> None:
+        try:
+            while not self.closed:
+                await self._wake.wait()
+                while self._queue:
+                    await self._send(self._queue.popleft())
+                self._wake.clear()
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            logger.debug("socket gone while sending", exc_info=True)
+            self.closed = True
+
+
+@dataclass
+class LocalStream:
+    key: str
+    subs: dict[str, Subscription] = field(default_factory=dict)
+    next_seq: int | None = None
+    early: dict[int, str] = field(default_factory=dict)
+    ready: asyncio.Future | None = None
+    gap_task: asyncio.Task | None = None
+    presence_task: asyncio.Task | None = None
+    # process id → (people, anonymous count, expiry)
+    presence: dict[str, tuple[list[dict], int, float]] = field(default_factory=dict)
+    announce_task: asyncio.Task | None = None
+
+    def local_people(self) -> tuple[list[dict], int]:
+        people: dict[int, dict] = {}
+        anonymous = 0
+        for sub in self.subs.values():
+            if sub.person is None:
+                anonymous += 1
+            else:
+                people[sub.person["id"]] = sub.person
+        return list(people.values()), anonymous
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.layer = get_channel_layer()
+        self.channel: str | None = None
+        self.streams: dict[str, LocalStream] = {}
+        self._reader: asyncio.Task | None = None
+        self._heartbeat: asyncio.Task | None = None
+
+    # Sockets joining and leaving ---------------------------------------------------------
+
+    async def join(self, key: str, sub: Subscription) -> None:
+        """Register a socket before it reads its snapshot, so that it misses no event."""
+        local = self.streams.get(key)
+        if local is None:
+            local = self.streams[key] = LocalStream(key)
+            local.ready = asyncio.get_running_loop().create_future()
+            try:
+                await self._ensure_reader()
+                await self.layer.group_add(group_name(key), self.channel)
+                seq, _epoch = await database_sync_to_async(streams.head)(key)
+            except BaseException as exc:
+                self.streams.pop(key, None)
+                local.ready.set_exception(exc)
+                local.ready.exception()  # mark retrieved: the joiners waiting get it raised
+                raise
+            local.next_seq = seq + 1
+            self._deliver_in_order(local)
+            local.ready.set_result(None)
+            await self._send_layer(key, {"type": "stream.presence.query"})
+        else:
+            await asyncio.shield(local.ready)
+        local.subs[sub.id] = sub
+        self._announce(local)
+
+    async def leave(self, key: str, sub: Subscription) -> None:
+        sub.stop()
+        local = self.streams.get(key)
+        if local is None or local.subs.pop(sub.id, None) is None:
+            return
+        self._announce(local)
+        if local.subs:
+            return
+        del self.streams[key]
+        for task in (local.gap_task, local.presence_task):
+            if task is not None:
+                task.cancel()
+        with contextlib.suppress(Exception):
+            await self.layer.group_discard(group_name(key), self.channel)
+        if not self.streams:
+            self._stop_reader()
+
+    # Ephemeral signals ------------------------------------------------------------------
+
+    async def signal(self, key: str, frame: str, *, sender: str | None = None) -> None:
+        """Send a serialised `signal` frame to every socket of the stream but the sender."""
+        await self._send_layer(key, {"type": "stream.signal", "frame": frame, "sender": sender})
+
+    def expect(self, key: str, seq: int) -> None:
+        """An op just produced `seq`: if its publish gets lost, read it back from the log."""
+        local = self.streams.get(key)
+        if local is not None and local.next_seq is not None and local.next_seq <= seq:
+            self._schedule_gap_fill(local, until=seq)
+
+    # Receiving from the channel layer ----------------------------------------------------
+
+    async def _ensure_reader(self) -> None:
+        if self.channel is None:
+            self.channel = await self.layer.new_channel(prefix="hub")
+        if self._reader is None or self._reader.done():
+            loop = asyncio.get_running_loop()
+            self._reader = loop.create_task(self._read())
+            self._heartbeat = loop.create_task(self._beat())
+
+    def _stop_reader(self) -> None:
+        for task in (self._reader, self._heartbeat):
+            if task is not None:
+                task.cancel()
+        self._reader = self._heartbeat = None
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("hub could not read from the channel layer")
+                await asyncio.sleep(0.5)
+                continue
+            local = self.streams.get(message.get("stream"))
+            if local is None:
+                continue
+            kind = message.get("type")
+            if kind == "stream.event":
+                local.early[message["seq"]] = message["frame"]
+                self._deliver_in_order(local)
+            elif kind == "stream.signal":
+                sender = message.get("sender")
+                for sub in list(local.subs.values()):
+                    if sub.id != sender:
+                        sub.offer_signal(message["frame"])
+            elif kind == "stream.presence":
+                local.presence[message["process"]] = (
+                    message["people"],
+                    message["anonymous"],
+                    time.monotonic() + PRESENCE_EXPIRY,
+                )
+                self._push_presence(local)
+            elif kind == "stream.presence.query":
+                self._announce(local)
+
+    def _deliver_in_order(self, local: LocalStream) -> None:
+        if local.next_seq is None:
+            return
+        for seq in [s for s in local.early if s < local.next_seq]:
+            del local.early[seq]
+        while local.next_seq in local.early:
+            frame = local.early.pop(local.next_seq)
+            for sub in list(local.subs.values()):
+                sub.offer_event(local.next_seq, frame)
+            local.next_seq += 1
+        if local.early:
+            self._schedule_gap_fill(local, until=max(local.early))
+
+    def _schedule_gap_fill(self, local: LocalStream, *, until: int) -> None:
+        if local.gap_task is None or local.gap_task.done():
+            local.gap_task = asyncio.get_running_loop().create_task(self._fill_gap(local, until))
+
+    async def _fill_gap(self, local: LocalStream, until: int) -> None:
+        await asyncio.sleep(GAP_WAIT)
+        if local.next_seq is None or local.next_seq > until:
+            return
+        missing = await database_sync_to_async(streams.replay_events)(
+            local.key,
+            since=local.next_seq - 1,
+            until=until,
+            limit=settings.REALTIME["REPLAY_LIMIT"],
+        )
+        for seq, frame in missing:
+            local.early.setdefault(seq, frame)
+        if local.early and local.next_seq not in local.early:
+            # Not in the log either (cut history): skip ahead; sockets see the hole and resume.
+            local.next_seq = min(local.early)
+        local.gap_task = None
+        self._deliver_in_order(local)
+
+    # Presence ------------------------------------------------------------------------------
+
+    def _announce(self, local: LocalStream) -> None:
+        """Tell every process (this one included) who is here, at most every PRESENCE_DEBOUNCE."""
+        if local.announce_task is None or local.announce_task.done():
+            local.announce_task = asyncio.get_running_loop().create_task(self._announce_soon(local))
+
+    async def _announce_soon(self, local: LocalStream) -> None:
+        await asyncio.sleep(PRESENCE_DEBOUNCE)
+        people, anonymous = local.local_people()
+        await self._send_layer(
+            local.key,
+            {
+                "type": "stream.presence",
+                "process": PROCESS_ID,
+                "people": people,
+                "anonymous": anonymous,
+            },
+        )
+
+    def _push_presence(self, local: LocalStream) -> None:
+        if local.presence_task is None or local.presence_task.done():
+            local.presence_task = asyncio.get_running_loop().create_task(
+                self._push_presence_soon(local)
+            )
+
+    async def _push_presence_soon(self, local: LocalStream) -> None:
+        await asyncio.sleep(PRESENCE_DEBOUNCE / 3)
+        frame = streams.dumps({"type": "signal", "name": "presence", "data": presence(local)})
+        for sub in list(local.subs.values()):
+            sub.offer_signal(frame)
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(PRESENCE_HEARTBEAT)
+            now = time.monotonic()
+            for local in list(self.streams.values()):
+                expired = [p for p, (_, _, until) in local.presence.items() if until < now]
+                for process in expired:
+                    del local.presence[process]
+                if expired:
+                    self._push_presence(local)
+                self._announce(local)
+
+    async def _send_layer(self, key: str, message: dict) -> None:
+        message["stream"] = key
+        try:
+            await self.layer.group_send(group_name(key), message)
+        except Exception:
+            logger.exception("hub could not send %s", message.get("type"))
+
+
+def presence(local: LocalStream) -> dict:
+    """Who is here across all processes: people (each once) and a count of anonymous readers."""
+    people: dict[int, dict] = {}
+    anonymous = 0
+    for entries, anon, _until in local.presence.values():
+        anonymous += anon
+        for person in entries:
+            people[person["id"]] = person
+    ordered = sorted(people.values(), key=lambda person: person["name"].casefold())
+    return {"people": ordered[:100], "count": len(people), "anonymous": anonymous}
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+
+
+def get_hub() -> Hub:
+    """The hub of the running event loop (one per process in production, one per test loop)."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = Hub()
+    return hub

@@ -1,0 +1,55 @@
+"""Small factories for tests: real rows, made through the services where rows are events."""
+
+from __future__ import annotations
+
+import itertools
+
+from django.contrib.auth import get_user_model
+
+from backend.projects.models import Membership, Project
+from backend.territories.models import Territory
+from boards import services
+
+_counter = itertools.count(1)
+PASSWORD = "un-mot-de-passe-solide"
+
+
+def make_territory(name: str = "Sceaux") -> Territory:
+    territory, _ = Territory.objects.get_or_create(slug=name.lower(), defaults={"name": name})
+    return territory
+
+
+def make_user(name: str | None = None, *, moderator: bool = False):
+    n = next(_counter)
+    username = (name or f"membre{n}").lower()
+    return get_user_model().objects.create_user(
+        username=username,
+        email=f"{username}@example.org",
+        password=PASSWORD,
+        display_name=name or f"Membre {n}",
+        is_staff=moderator,
+        territory=make_territory(),
+    )
+
+
+def make_project(owner, *, title: str | None = None, members=()) -> Project:
+    n = next(_counter)
+    project = Project.objects.create(
+        territory=make_territory(),
+        title=title or f"Projet {n}",
+        slug=f"projet-{n}",
+        owner=owner,
+    )
+    Membership.objects.create(project=project, user=owner, role=Membership.Role.OWNER)
+    for member in members:
+        Membership.objects.create(project=project, user=member)
+    return project
+
+
+def make_board(owner=None, *, project=None, **kwargs):
+    owner = owner or make_user()
+    if project is None and kwargs.pop("with_project", True):
+        project = make_project(owner)
+    return services.create_board(
+        actor=owner, title=kwargs.pop("title", "Tableau"), project=project, **kwargs
+    )
