@@ -62,7 +62,7 @@ class Board(models.Model):
 class Column(models.Model):
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="columns")
     title = models.CharField(_("titre"), max_length=COLUMN_TITLE_MAX)
-    position = models.CharField(max_length=64)
+    position = models.CharField(max_length=255)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -80,7 +80,7 @@ class Card(models.Model):
     color = models.CharField(
         _("couleur"), max_length=10, choices=CardColor.choices, default=CardColor.YELLOW
     )
-    position = models.CharField(max_length=64)
+    position = models.CharField(max_length=255)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="cards"
     )
@@ -114,6 +114,9 @@ class CardRevision(models.Model):
     class Meta:
         ordering = ["card", "version"]
 
+    def __str__(self) -> str:
+        return f"{self.card_id} v{self.version}"
+
 
 class Vote(models.Model):
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="votes")
@@ -128,3 +131,6 @@ class Vote(models.Model):
             models.UniqueConstraint(fields=["card", "voter"], name="one_vote_per_card_and_person")
         ]
         indexes = [models.Index(fields=["board", "voter"])]
+
+    def __str__(self) -> str:
+        return f"{self.voter_id} → {self.card_id}"

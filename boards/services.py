@@ -66,12 +66,14 @@ def create_board(
         votes_per_person=votes_per_person,
     )
     titles = [_clean_text(t, max_length=COLUMN_TITLE_MAX, what=_("Le titre")) for t in columns]
-    for column_title, position in zip(titles, positions.spread(len(titles)), strict=True):
+    created = [
         Column.objects.create(board=board, title=column_title, position=position)
+        for column_title, position in zip(titles, positions.spread(len(titles)), strict=True)
+    ]
     streams.append_event(
         key=board.stream_key,
         name="board.created",
-        data={"board": board_data(board)},
+        data={"board": board_data(board), "columns": [column_data(c) for c in created]},
         actor=actor_of(actor),
     )
     return board

@@ -49,3 +49,6 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "user"], name="one_membership_per_person")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.project} ({self.role})"

@@ -1,0 +1,74 @@
+# The front door. `make run` and `make test` set everything up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
+
+.PHONY: install install-test run serve migrate demo test test-fast test-e2e lint fmt migrations-check check-deploy messages clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+## run: install, migrate, load the demo territory and serve on http://$(HOST):$(PORT)
+run: demo
+	@echo "Faire ensemble : http://$(HOST):$(PORT)/"
+	$(BIN)/daphne -b $(HOST) -p $(PORT) backend.asgi:application
+
+## test: the whole suite — services, consumers (in-memory and real Redis), two daphne
+## processes, and the browser tests on the system Chromium.
+test: install-test migrations-check test-fast test-e2e
+
+test-fast: install-test
+	$(BIN)/pytest --ignore=tests/e2e
+
+test-e2e: install-test
+	@if [ -z "$(CHROMIUM)" ]; then \
+	  echo "Chromium is missing: the browser tests need the system Chromium."; \
+	  echo "Install it with:  sudo apt-get install -y chromium"; \
+	  exit 1; \
+	fi
+	CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/e2e -p no:asyncio
+
+migrations-check: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+check-deploy: install
+	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-a-long-enough-random-looking-secret-value \
+	  ALLOWED_HOSTS=example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: install
+	$(BIN)/python manage.py makemessages -l en --ignore '.venv/*' --ignore 'static/vendor/*'
+	$(BIN)/python manage.py makemessages -d djangojs -l en --ignore '.venv/*' --ignore 'static/vendor/*'
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

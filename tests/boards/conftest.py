@@ -1,0 +1,17 @@
+import json
+
+import pytest
+
+from realtime import publish
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """The event frames actually published (after commit), decoded, in order."""
+    frames: list[dict] = []
+
+    def record(key, seq, frame):
+        frames.append(json.loads(frame))
+
+    monkeypatch.setattr(publish, "send_event", record)
+    return frames

@@ -1,0 +1,18 @@
+"""Test settings: the project's settings, a fast password hasher, a test database file."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from backend.settings import *  # noqa: F403
+from backend.settings import DATABASES
+
+# Tests create many users; the production hasher is deliberately slow.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: consumer tests write from worker threads and daphne processes share
+    # it, as in production. One per run, so that runs side by side do not collide.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"faire-ensemble-test-{os.getpid()}.sqlite3")
+    }
