@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 
-.PHONY: install install-test run serve migrate demo test test-fast test-e2e lint fmt migrations-check check-deploy messages clean
+.PHONY: install install-test run migrate demo test test-fast test-postgres test-e2e lint lint-check fmt migrations-check check-deploy messages clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -37,10 +37,14 @@ run: demo
 
 ## test: the whole suite — services, consumers (in-memory and real Redis), two daphne
 ## processes, and the browser tests on the system Chromium.
-test: install-test migrations-check test-fast test-e2e
+test: install-test migrations-check lint-check test-fast test-postgres test-e2e
 
 test-fast: install-test
 	$(BIN)/pytest --ignore=tests/e2e
+
+## the same suite (browser tests aside) on a throw-away PostgreSQL server
+test-postgres: install-test
+	$(BIN)/python tests/with_postgres.py $(BIN)/pytest --ignore=tests/e2e -m "not sqlite_only" -q
 
 test-e2e: install-test
 	@if [ -z "$(CHROMIUM)" ]; then \
@@ -56,6 +60,9 @@ migrations-check: install
 check-deploy: install
 	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-a-long-enough-random-looking-secret-value \
 	  ALLOWED_HOSTS=example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+lint-check: install-test
+	$(BIN)/ruff check .
 
 lint: install-test
 	$(BIN)/ruff check .

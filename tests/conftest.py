@@ -4,7 +4,7 @@ import pytest
 from channels.layers import channel_layers
 from django.conf import settings as django_settings
 
-from tests.servers import DaphneServer, RedisServer
+from tests.servers import DaphneServer, RedisServer, database_url
 
 
 @pytest.fixture(autouse=True)
@@ -40,10 +40,10 @@ def redis_layer(settings, redis_server):
 def daphne_factory(transactional_db):
     """Start daphne processes serving the app on this test's (committed) database."""
     servers: list[DaphneServer] = []
-    database_path = django_settings.DATABASES["default"]["NAME"]
+    url = database_url(django_settings.DATABASES["default"])
 
     def start(**env) -> DaphneServer:
-        server = DaphneServer(database_path=str(database_path), **env).start()
+        server = DaphneServer(database_url=url, **env).start()
         servers.append(server)
         return server
 

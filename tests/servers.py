@@ -76,17 +76,83 @@ class RedisServer:
             self.process.wait(10)
 
 
+def database_url(database: dict) -> str:
+    """The URL of a Django database (the test database, once created) for child processes."""
+    if database["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{database['NAME']}"
+    if database["ENGINE"].endswith("postgresql"):
+        user = database.get("USER") or "postgres"
+        password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
+        host = database.get("HOST") or "127.0.0.1"
+        port = database.get("PORT") or 5432
+        return f"postgres://{user}{password}@{host}:{port}/{database['NAME']}"
+    raise ValueError(f"no URL for {database['ENGINE']}")
+
+
+class PostgresServer:
+    """A throw-away PostgreSQL cluster (initdb + pg_ctl) on a free port, fsync off."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="faire-ensemble-pg-"))
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        import shutil
+
+        binary = shutil.which(args[0]) or args[0]
+        command = [binary, *args[1:]]
+        if os.geteuid() == 0:  # initdb refuses root: run the cluster as `postgres`
+            shutil.chown(self.dir, "postgres", "postgres")
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    def start(self) -> PostgresServer:
+        data = self.dir / "data"
+        self._run(
+            "initdb",
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(data),
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "-o",
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            "start",
+        )
+        return self
+
+    def stop(self) -> None:
+        import shutil
+
+        with contextlib.suppress(Exception):
+            self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "immediate", "stop")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 class DaphneServer:
     """`daphne backend.asgi:application` on a free port, on the given database."""
 
-    def __init__(self, *, database_path: str, redis_url: str = "", **env: str) -> None:
+    def __init__(self, *, database_url: str, redis_url: str = "", **env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": f"sqlite:///{database_path}",
+            "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "DEBUG": "1",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",

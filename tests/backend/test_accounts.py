@@ -27,8 +27,7 @@ def test_sign_up_refuses_a_taken_email_and_a_weak_password(client):
     make_user("Awa")
     response = client.post(
         "/inscription/",
-        {"username": "autre", "email": "awa@example.org", "password1": "123",
-         "password2": "123"},
+        {"username": "autre", "email": "awa@example.org", "password1": "123", "password2": "123"},
     )
     assert response.status_code == 200
     html = response.content.decode()

@@ -16,19 +16,34 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "REDIS_URL",
-                                                                   "DATABASE_URL"}}
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "REDIS_URL", "DATABASE_URL"}
+    }
     environment.update(DJANGO_SETTINGS_MODULE="backend.settings", **env)
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_check_deploy_is_clean_in_production_settings():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "backend.settings", "DEBUG": "0",
-             "SECRET_KEY": "a-real-secret-" + "x7Gq2" * 10, "ALLOWED_HOSTS": "sceaux.example"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "backend.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": "a-real-secret-" + "x7Gq2" * 10,
+            "ALLOWED_HOSTS": "sceaux.example",
+        },
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -49,19 +64,23 @@ def test_settings_come_from_the_environment():
     default = run_python(code).stdout.split("\n")
     assert default[0] == "channels.layers.InMemoryChannelLayer"
     assert default[1] == "django.db.backends.sqlite3"
-    scaled = run_python(code, REDIS_URL="redis://127.0.0.1:6399/0",
-                        DATABASE_URL="postgres://u:p@127.0.0.1:5432/app", DEBUG="0",
-                        SECRET_KEY="s" * 50, ALLOWED_HOSTS="a.example,b.example").stdout.split("\n")
+    scaled = run_python(
+        code,
+        REDIS_URL="redis://127.0.0.1:6399/0",
+        DATABASE_URL="postgres://u:p@127.0.0.1:5432/app",
+        DEBUG="0",
+        SECRET_KEY="s" * 50,
+        ALLOWED_HOSTS="a.example,b.example",
+    ).stdout.split("\n")
     assert scaled[0] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert scaled[1] == "django.db.backends.postgresql"
     assert scaled[2] == "False ['a.example', 'b.example']"
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(db):
     from django.db import connection
 
-    if connection.vendor != "sqlite":
-        pytest.skip("this run uses another database than SQLite")
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA journal_mode")
         assert cursor.fetchone()[0] == "wal"
@@ -76,15 +95,29 @@ def test_the_demo_territory_loads_once(capsys, settings):
     output = capsys.readouterr().out
     assert "faire-ensemble-demo" in output
     assert "camille" in output and "moderation" in output and "awa" in output
-    counts = (Project.objects.count(), Board.objects.count(), Card.objects.count(),
-              Event.objects.count())
+    counts = (
+        Project.objects.count(),
+        Board.objects.count(),
+        Card.objects.count(),
+        Event.objects.count(),
+    )
     titles = set(Project.objects.values_list("title", flat=True))
-    assert {"Sceaux Smart", "Mutum & Repair Café", "VoisinAge", "Pari Solidaire",
-            "FabLab numérique (CSCB)", "Reconnect"} <= titles
+    assert {
+        "Sceaux Smart",
+        "Mutum & Repair Café",
+        "VoisinAge",
+        "Pari Solidaire",
+        "FabLab numérique (CSCB)",
+        "Reconnect",
+    } <= titles
     assert all(p.boards.exists() for p in Project.objects.all())
     call_command("load_demo")
-    assert counts == (Project.objects.count(), Board.objects.count(), Card.objects.count(),
-                      Event.objects.count())
+    assert counts == (
+        Project.objects.count(),
+        Board.objects.count(),
+        Card.objects.count(),
+        Event.objects.count(),
+    )
 
 
 @pytest.mark.django_db

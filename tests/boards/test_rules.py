@@ -59,45 +59,39 @@ ALLOWED = {
 }
 
 
-@pytest.fixture(scope="module")
-def world(django_db_blocker, django_db_setup):
-    with django_db_blocker.unblock():
-        creator = make_user("Créatrice")
-        team_member = make_user("Équipière")
-        project = make_project(make_user("Porteur"), members=[team_member])
-        # Set-up rows: a board of the project that someone outside the team created.
-        board = Board.objects.create(title="t", project=project, created_by=creator)
-        private = Board.objects.create(
-            title="p", project=project, created_by=creator, is_public=False
-        )
-        Column.objects.create(board=board, title="Idées", position="i")
-        people = {
-            "anonymous": AnonymousUser(),
-            "citizen": make_user("Citoyen"),
-            "author": make_user("Autrice"),
-            "team": team_member,
-            "creator": creator,
-            "moderator": make_user("Modératrice", moderator=True),
-        }
-        column = board.columns.first()
-        cards = {
-            role: Card.objects.create(
-                board=board, column=column, text="x", position="i", author=person
-            )
-            for role, person in people.items()
-            if role not in {"anonymous", "citizen"}  # a citizen who wrote nothing yet
-        }
-        someone_elses = Card.objects.create(
-            board=board, column=column, text="y", position="j", author=make_user("Quelqu'un")
-        )
-        yield {
-            "board": board,
-            "private": private,
-            "people": people,
-            "cards": cards,
-            "other": someone_elses,
-        }
-        # the module's rows go with the test database
+@pytest.fixture
+def world(db):
+    creator = make_user("Créatrice")
+    team_member = make_user("Équipière")
+    project = make_project(make_user("Porteur"), members=[team_member])
+    # Set-up rows: a board of the project that someone outside the team created.
+    board = Board.objects.create(title="t", project=project, created_by=creator)
+    private = Board.objects.create(title="p", project=project, created_by=creator, is_public=False)
+    Column.objects.create(board=board, title="Idées", position="i")
+    people = {
+        "anonymous": AnonymousUser(),
+        "citizen": make_user("Citoyen"),
+        "author": make_user("Autrice"),
+        "team": team_member,
+        "creator": creator,
+        "moderator": make_user("Modératrice", moderator=True),
+    }
+    column = board.columns.first()
+    cards = {
+        role: Card.objects.create(board=board, column=column, text="x", position="i", author=person)
+        for role, person in people.items()
+        if role not in {"anonymous", "citizen"}  # a citizen who wrote nothing yet
+    }
+    someone_elses = Card.objects.create(
+        board=board, column=column, text="y", position="j", author=make_user("Quelqu'un")
+    )
+    yield {
+        "board": board,
+        "private": private,
+        "people": people,
+        "cards": cards,
+        "other": someone_elses,
+    }
 
 
 def allowed(world, role, action) -> bool:

@@ -30,8 +30,12 @@ def post(client: Client, url: str, data: dict):
 
 def test_the_board_page_shows_columns_and_cards_with_text_escaped(client, board):
     column = board.columns.first()
-    services.create_card(actor=board.created_by, board_id=board.pk, column_id=column.pk,
-                         text='<script>alert("x")</script> & un banc')
+    services.create_card(
+        actor=board.created_by,
+        board_id=board.pk,
+        column_id=column.pk,
+        text='<script>alert("x")</script> & un banc',
+    )
     response = client.get(board.get_absolute_url())
     assert response.status_code == 200
     html = response.content.decode()
@@ -72,7 +76,11 @@ def test_adding_a_card_without_javascript(board):
 def test_an_over_long_card_is_refused_with_a_message_and_nothing_written(board):
     client = signed_in(make_user())
     url = reverse("boards:create_card", args=[board.pk])
-    response = post(client, url, {"column": board.columns.first().pk, "text": "x" * 501},)
+    response = post(
+        client,
+        url,
+        {"column": board.columns.first().pk, "text": "x" * 501},
+    )
     assert response.status_code == 302
     assert Card.objects.count() == 0
     page = client.get(board.get_absolute_url()).content.decode()
@@ -81,15 +89,19 @@ def test_an_over_long_card_is_refused_with_a_message_and_nothing_written(board):
 
 def test_csrf_is_enforced(board):
     client = signed_in(make_user())
-    response = client.post(reverse("boards:create_card", args=[board.pk]),
-                           {"column": board.columns.first().pk, "text": "x"})
+    response = client.post(
+        reverse("boards:create_card", args=[board.pk]),
+        {"column": board.columns.first().pk, "text": "x"},
+    )
     assert response.status_code == 403
     assert Card.objects.count() == 0
 
 
 def test_anonymous_posts_go_to_the_sign_in_page(client, board):
-    response = client.post(reverse("boards:create_card", args=[board.pk]),
-                           {"column": board.columns.first().pk, "text": "x"})
+    response = client.post(
+        reverse("boards:create_card", args=[board.pk]),
+        {"column": board.columns.first().pk, "text": "x"},
+    )
     assert response.status_code == 302
     assert response.headers["Location"].startswith(reverse("accounts:login"))
     assert Card.objects.count() == 0
@@ -97,8 +109,9 @@ def test_anonymous_posts_go_to_the_sign_in_page(client, board):
 
 def test_vote_unvote_and_delete_without_javascript(board):
     author = make_user("Bruno")
-    card = services.create_card(actor=author, board_id=board.pk,
-                                column_id=board.columns.first().pk, text="Un potager").result
+    card = services.create_card(
+        actor=author, board_id=board.pk, column_id=board.columns.first().pk, text="Un potager"
+    ).result
     voter = signed_in(make_user("Dounia"))
     vote_url = reverse("boards:vote_card", args=[board.pk, card.pk])
     post(voter, vote_url, {})
@@ -120,14 +133,20 @@ def test_the_team_creates_a_board_for_its_project(board):
     owner = board.created_by
     project = board.project
     client = signed_in(owner)
-    response = post(client, reverse("boards:create", args=[project.slug]),
-                    {"title": "Atelier du samedi", "votes_per_person": "3", "is_public": "on"})
+    response = post(
+        client,
+        reverse("boards:create", args=[project.slug]),
+        {"title": "Atelier du samedi", "votes_per_person": "3", "is_public": "on"},
+    )
     created = project.boards.get(title="Atelier du samedi")
     assert response.headers["Location"] == created.get_absolute_url()
     assert created.votes_per_person == 3
     outsider = signed_in(make_user())
-    post(outsider, reverse("boards:create", args=[project.slug]),
-         {"title": "Intrus", "votes_per_person": "3"})
+    post(
+        outsider,
+        reverse("boards:create", args=[project.slug]),
+        {"title": "Intrus", "votes_per_person": "3"},
+    )
     assert not project.boards.filter(title="Intrus").exists()
 
 
