@@ -343,7 +343,12 @@ def unvote_card(*, actor, board_id: int, card_id: int, op_id: str = "") -> Appli
 
 def _begin(actor, board_id: int, op_id: str) -> tuple[Board, Applied | None]:
     """Lock the board row; answer a retried op with the seq it already produced."""
-    board = Board.objects.select_for_update(of=("self",)).select_related("project").filter(pk=board_id).first()
+    board = (
+        Board.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .filter(pk=board_id)
+        .first()
+    )
     if board is None or not rules.can_read_board(actor, board):
         raise NotFound(_("Ce tableau n'existe pas ou vous n'y avez pas accès."))
     if op_id:

@@ -237,6 +237,8 @@ class Hub:
             if task is not None:
                 task.cancel()
         self._reader = self._heartbeat = None
+        # channels-redis drops a channel whose receive() is cancelled: start afresh next time.
+        self.channel = None
 
     async def _read(self) -> None:
         while True:

@@ -160,7 +160,10 @@ class DaphneServer:
             **env,
         }
         self.process: subprocess.Popen | None = None
-        self.log = tempfile.NamedTemporaryFile(prefix="daphne-", suffix=".log", delete=False)
+        # Kept open for the child's whole life; closed and removed in stop().
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            prefix="daphne-", suffix=".log", delete=False
+        )
 
     def start(self) -> DaphneServer:
         self.process = subprocess.Popen(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.servers import PostgresServer  # noqa: E402
+from tests.servers import PostgresServer
 
 
 def main() -> int:

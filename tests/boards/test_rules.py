@@ -1,4 +1,4 @@
-"""Who may do what on a board: role × action → allowed?"""
+"""Who may do what on a board: role and action → allowed?"""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser

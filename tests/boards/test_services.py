@@ -73,10 +73,13 @@ def test_nothing_is_published_when_the_transaction_rolls_back(
     class Boom(Exception):
         pass
 
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Boom):  # noqa: PT012
-        with transaction.atomic():
-            _card(team["owner"], team["board"], team["column"])
-            raise Boom
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(Boom),
+        transaction.atomic(),
+    ):
+        _card(team["owner"], team["board"], team["column"])
+        raise Boom
     assert published == []
     assert Card.objects.count() == 0
 
