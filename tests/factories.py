@@ -53,3 +53,16 @@ def make_board(owner=None, *, project=None, **kwargs):
     return services.create_board(
         actor=owner, title=kwargs.pop("title", "Tableau"), project=project, **kwargs
     )
+
+
+def session_key_for(user) -> str:
+    """A real signed-in session for `user`, as the sign-in page would create it."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key

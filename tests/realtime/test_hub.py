@@ -1,0 +1,190 @@
+"""The per-process hub and the per-socket subscription, driven directly."""
+
+import asyncio
+import json
+
+import pytest
+from channels.layers import get_channel_layer
+
+from boards import services
+from realtime import hub as hub_module
+from realtime import publish
+from realtime.hub import Subscription, get_hub
+from realtime.publish import group_name
+from tests.factories import make_board, make_user
+from tests.realtime.conftest import db
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Socket:
+    """Stands for a consumer: records what the subscription sends and how it closes."""
+
+    def __init__(self, *, block: bool = False):
+        self.sent: list[str] = []
+        self.closed: list[int] = []
+        self.block = block
+        self.arrived = asyncio.Event()
+
+    async def send(self, text: str):
+        if self.block:
+            await asyncio.Event().wait()  # a client that never reads
+        self.sent.append(text)
+        self.arrived.set()
+
+    async def close(self, code: int):
+        self.closed.append(code)
+
+    def seqs(self) -> list[int]:
+        return [json.loads(frame)["seq"] for frame in self.sent if '"type":"event"' in frame]
+
+    async def wait_for(self, count: int, timeout: float = 3):
+        async with asyncio.timeout(timeout):
+            while len(self.seqs()) < count:
+                self.arrived.clear()
+                await self.arrived.wait()
+
+
+@db
+def a_board():
+    owner = make_user("Awa")
+    board = make_board(owner)
+    return owner, board, board.columns.first()
+
+
+def frame(key: str, seq: int) -> dict:
+    text = json.dumps(
+        {"type": "event", "stream": key, "seq": seq, "name": "x", "data": {}}, separators=(",", ":")
+    )
+    return {"type": "stream.event", "stream": key, "seq": seq, "frame": text}
+
+
+async def joined(key: str, socket: Socket, **kwargs) -> Subscription:
+    sub = Subscription(send=socket.send, close=socket.close, person=None, **kwargs)
+    await get_hub().join(key, sub)
+    sub.start(1)  # a board starts at seq 1 (board.created)
+    return sub
+
+
+async def test_events_that_arrive_out_of_order_are_delivered_in_order(layer):
+    owner, board, column = await a_board()
+    key = board.stream_key
+    socket = Socket()
+    sub = await joined(key, socket)
+    layer_ = get_channel_layer()
+    for seq in (4, 2, 3):
+        await layer_.group_send(group_name(key), frame(key, seq))
+    await socket.wait_for(3)
+    assert socket.seqs() == [2, 3, 4]
+    await get_hub().leave(key, sub)
+
+
+async def test_a_lost_publish_is_read_back_from_the_log(layer, monkeypatch):
+    owner, board, column = await a_board()
+    key = board.stream_key
+    socket = Socket()
+    sub = await joined(key, socket)
+    sent = publish.send_event
+    monkeypatch.setattr(publish, "send_event", lambda *args: None)  # Redis blinked
+    await db(services.create_card)(
+        actor=owner, board_id=board.pk, column_id=column.pk, text="perdue en route"
+    )
+    monkeypatch.setattr(publish, "send_event", sent)
+    await db(services.create_card)(
+        actor=owner, board_id=board.pk, column_id=column.pk, text="arrivée"
+    )
+    await socket.wait_for(2, timeout=hub_module.GAP_WAIT + 3)
+    assert socket.seqs() == [2, 3]
+    texts = [json.loads(f)["data"]["card"]["text"] for f in socket.sent if '"event"' in f]
+    assert texts == ["perdue en route", "arrivée"]
+    await get_hub().leave(key, sub)
+
+
+async def test_expect_recovers_the_last_event_when_its_publish_is_lost(layer, monkeypatch):
+    owner, board, column = await a_board()
+    key = board.stream_key
+    socket = Socket()
+    sub = await joined(key, socket)
+    monkeypatch.setattr(publish, "send_event", lambda *args: None)
+    applied = await db(services.create_card)(
+        actor=owner, board_id=board.pk, column_id=column.pk, text="seule"
+    )
+    get_hub().expect(key, applied.seq)
+    await socket.wait_for(1, timeout=hub_module.GAP_WAIT + 3)
+    assert socket.seqs() == [2]
+    await get_hub().leave(key, sub)
+
+
+async def test_a_client_that_does_not_read_is_closed_with_4008_and_memory_stays_bounded():
+    socket = Socket(block=True)
+    sub = Subscription(send=socket.send, close=socket.close, person=None, limit=5)
+    sub.start(0)
+    for seq in range(1, 20):
+        sub.offer_event(seq, json.dumps({"type": "event", "seq": seq}, separators=(",", ":")))
+    await asyncio.sleep(0.05)
+    assert socket.closed == [4008]
+    assert len(sub._queue) <= 5
+    sub.stop()
+
+
+async def test_a_hole_in_seq_makes_the_socket_resync():
+    socket = Socket()
+    sub = Subscription(send=socket.send, close=socket.close, person=None)
+    sub.start(10)
+    sub.offer_event(11, '{"type":"event","seq":11}')
+    sub.offer_event(13, '{"type":"event","seq":13}')
+    await asyncio.sleep(0.05)
+    assert 13 not in socket.seqs()  # never past a hole: the client resumes from its seq
+    assert socket.closed == [4008]
+    sub.stop()
+
+
+async def test_events_before_the_hello_are_held_and_those_it_covers_dropped():
+    socket = Socket()
+    sub = Subscription(send=socket.send, close=socket.close, person=None)
+    for seq in (5, 6, 7):
+        sub.offer_event(seq, json.dumps({"type": "event", "seq": seq}, separators=(",", ":")))
+    sub.start(6)  # the hello's snapshot already holds 5 and 6
+    await socket.wait_for(1)
+    assert socket.seqs() == [7]
+    sub.stop()
+
+
+async def test_signals_are_dropped_first_when_a_socket_is_slow():
+    socket = Socket(block=True)
+    sub = Subscription(send=socket.send, close=socket.close, person=None, limit=10)
+    sub.start(0)
+    for n in range(1, 7):
+        sub.offer_event(n, json.dumps({"type": "event", "seq": n}, separators=(",", ":")))
+    sub.offer_signal('{"type":"signal"}')
+    assert not any("signal" in f for f in sub._queue)
+    assert socket.closed == []
+    sub.stop()
+
+
+async def test_one_subscription_per_stream_per_process(layer):
+    """Many sockets on a board: the hub joins the stream's group once."""
+    owner, board, column = await a_board()
+    key = board.stream_key
+    hub = get_hub()
+    calls = []
+    original = hub.layer.group_add
+
+    async def counting(group, channel):
+        calls.append(group)
+        return await original(group, channel)
+
+    hub.layer.group_add = counting
+    sockets = [Socket() for _ in range(20)]
+    subs = [await joined(key, s) for s in sockets]
+    await db(services.create_card)(
+        actor=owner, board_id=board.pk, column_id=column.pk, text="pour tous"
+    )
+    for socket in sockets:
+        await socket.wait_for(1)
+    assert calls == [group_name(key)]
+    # The same serialised frame object reaches every socket: serialised once.
+    assert len({id(s.sent[-1]) for s in sockets}) == 1
+    for sub in subs:
+        await hub.leave(key, sub)
+    assert key not in hub.streams
