@@ -52,7 +52,7 @@ test-e2e: install-test
 	  echo "Install it with:  sudo apt-get install -y chromium"; \
 	  exit 1; \
 	fi
-	CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/e2e -p no:asyncio
+	CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/e2e -p no:asyncio -W ignore::pytest.PytestConfigWarning
 
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from backend.projects.models import Project
@@ -48,8 +50,53 @@ def board_detail(request, board_id: int):
         "colors": CardColor.choices,
         "card_text_max": CARD_TEXT_MAX,
         "votes_left": max(0, board.votes_per_person - len(voted)),
+        "labels": board_labels(),
     }
     return render(request, "boards/detail.html", context)
+
+
+def board_labels() -> dict:
+    """The words board.js shows, translated here so that Django's i18n covers them."""
+    return {
+        "status": {
+            "connecting": _("Connexion…"),
+            "connected": _("En direct : les changements des autres arrivent tout seuls."),
+            "reconnecting": _("Reconnexion…"),
+            "offline": _("Hors ligne : vos idées partiront au retour du réseau."),
+            "refused": _("Accès refusé à ce tableau."),
+        },
+        "vote": _("Voter"),
+        "unvote": _("Retirer mon vote"),
+        "edit": _("Modifier"),
+        "delete": _("Supprimer"),
+        "save": _("Enregistrer"),
+        "cancel": _("Annuler"),
+        "undo": _("Annuler"),
+        "deleted": _("Carte supprimée."),
+        "pending": _("en attente d'envoi"),
+        "move_to": _("Déplacer vers"),
+        "move": _("Déplacer"),
+        "drag": _("Glisser pour déplacer"),
+        "text": _("Texte de la carte"),
+        "color": _("Couleur"),
+        "editing": _("%(name)s modifie cette carte…"),
+        "votes": [
+            ngettext("%(n)s vote", "%(n)s votes", 1),
+            ngettext("%(n)s vote", "%(n)s votes", 2),
+        ],
+        "votes_left": [
+            ngettext("Il vous reste %(n)s vote.", "Il vous reste %(n)s votes.", 1),
+            ngettext("Il vous reste %(n)s vote.", "Il vous reste %(n)s votes.", 2),
+        ],
+        "former_member": _("ancien membre"),
+        "anonymous": _("et %(n)s personne(s) sans compte"),
+        "alone": _("Vous êtes seul·e ici pour l'instant."),
+        "moved": _("Carte déplacée dans « %(column)s », position %(position)s."),
+        "chars_left": _("%(n)s caractères restants."),
+        "colors": dict(CardColor.choices),
+        "card": _("Carte : %(text)s"),
+        "yours": _("vous"),
+    }
 
 
 @login_required

@@ -1,0 +1,60 @@
+"""axe-core (vendored) on the board page and the sign-in page: no serious or critical issue."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from boards import services
+from tests.factories import make_board, make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-core" / "axe.min.js"
+
+
+def serious_violations(page) -> list[dict]:
+    # Loaded from our own origin: the page's Content-Security-Policy refuses inline scripts.
+    assert AXE.exists()
+    page.add_script_tag(url="/static/vendor/axe-core/axe.min.js")
+    violations = page.evaluate("async () => (await axe.run()).violations")
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in violations
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+def test_the_sign_in_page_has_no_serious_accessibility_issue(person):
+    page = person()
+    page.goto("/connexion/")
+    assert serious_violations(page) == []
+
+
+def test_the_board_page_has_no_serious_accessibility_issue(person):
+    owner = make_user("Awa")
+    board = make_board(owner)
+    column = board.columns.first()
+    for color in ("yellow", "green", "blue", "pink", "orange", "purple"):
+        services.create_card(
+            actor=owner,
+            board_id=board.pk,
+            column_id=column.pk,
+            text=f"Une idée {color}",
+            color=color,
+        )
+    page = person(owner)
+    page.goto(board.get_absolute_url())
+    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+    expect(page.locator("#presence")).to_contain_text("Awa")
+    assert serious_violations(page) == []
+    # And as an anonymous reader, the server-rendered page before and after the socket.
+    reader = person()
+    reader.goto(board.get_absolute_url())
+    expect(reader.locator("#connection")).to_have_attribute("data-state", "connected")
+    assert serious_violations(reader) == []
