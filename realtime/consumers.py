@@ -16,6 +16,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from realtime import protocol, streams
@@ -32,6 +33,24 @@ class StreamRefused(Exception):
     def __init__(self, code: int):
         self.code = code
         super().__init__(code)
+
+
+def language_of(scope) -> str:
+    """The reader's language: the language cookie, else Accept-Language, else the default."""
+    from django.utils.translation import trans_real
+
+    cookie = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
+    candidates = [cookie] if cookie else []
+    for name, value in scope.get("headers", []):
+        if name == b"accept-language":
+            header = value.decode("latin-1")
+            candidates += [code for code, _q in trans_real.parse_accept_lang_header(header)]
+    for code in candidates:
+        try:
+            return trans_real.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
 
 
 class TokenBucket:
@@ -86,6 +105,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
         # Accept first so that a refusal carries its application close code (4401, 4403…).
         await self.accept()
         self.user = self.scope.get("user")
+        self.language = language_of(self.scope)
         self.person = actor_of(self.user)
         self.client = client_key(self.user)
         conf = settings.REALTIME
@@ -152,6 +172,11 @@ class StreamConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         if self.sub is None:
             return
+        # Messages for people come in the language of the page they came from.
+        with translation.override(self.language):
+            await self._receive(text_data)
+
+    async def _receive(self, text_data: str | None) -> None:
         op_id = None
         try:
             if not self.frames_bucket.take():

@@ -396,3 +396,31 @@ async def test_editing_signal_reaches_the_others_but_not_the_sender(layer, board
     # The sender gets presence signals at most, never its own `editing`.
     while not await a.ws.receive_nothing(timeout=0.4):
         assert (await a.receive()).get("name") != "editing"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [(b"en-GB,en;q=0.9", "This board is locked"), (b"fr-FR", "Ce tableau est verrouillé")],
+)
+async def test_error_messages_speak_the_readers_language(header, expected):
+    from channels.testing import WebsocketCommunicator
+
+    from backend.asgi import application
+
+    owner, member, citizen, board, column = await scene()
+    await db(services.update_board)(actor=owner, board_id=board.pk, locked=True)
+    ws = WebsocketCommunicator(
+        application,
+        f"/ws/boards/{board.pk}/",
+        headers=[(b"origin", b"http://localhost"), (b"accept-language", header)],
+    )
+    ws.scope["user"] = citizen
+    assert (await ws.connect())[0]
+    await ws.receive_json_from()
+    await ws.send_json_to(
+        {"op": "card.create", "id": "x", "data": {"column": column.pk, "text": "hello"}}
+    )
+    while (frame := await ws.receive_json_from())["type"] != "error":
+        pass
+    assert frame["message"].startswith(expected)
+    await ws.disconnect()
