@@ -350,6 +350,9 @@ class Hub:
                 if expired:
                     self._push_presence(local)
                 self._announce(local)
+                # Renew the membership: the in-memory layer forgets group members after a day.
+                with contextlib.suppress(Exception):
+                    await self.layer.group_add(group_name(local.key), self.channel)
 
     async def _send_layer(self, key: str, message: dict) -> None:
         message["stream"] = key
