@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 
-.PHONY: install install-test run migrate demo test test-fast test-postgres test-e2e lint lint-check fmt migrations-check check-deploy messages clean
+.PHONY: install install-test run migrate demo test test-fast test-postgres test-e2e lint lint-check fmt bench bench-quick migrations-check check-deploy messages clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -53,6 +53,13 @@ test-e2e: install-test
 	  exit 1; \
 	fi
 	CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/e2e -p no:asyncio -W ignore::pytest.PytestConfigWarning
+
+## bench: the benchmark (minutes); bench-quick: 500 clients, both references (< 2 min)
+bench: install-test
+	$(BIN)/python bench/run.py full
+
+bench-quick: install-test
+	$(BIN)/python bench/run.py quick
 
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run

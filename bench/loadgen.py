@@ -1,0 +1,236 @@
+"""The load generator: real sockets, in a process of its own, against a running server.
+
+    python bench/loadgen.py --ws ws://127.0.0.1:8000 --seed seed.json --clients 500 \
+        --editors 10 --burst 200
+
+Readers and editors sign in with the session keys of `bench/seed.py`. Editors send
+`card.create` ops (each one event of ~300 bytes for everyone); every reader records when each
+op's event arrives and checks that its seqs have no hole and no repeat. Two modes:
+--burst K: K ops sent at once (within each editor's rate limit), timed until every reader has
+them all: deliveries per second. --rate R --duration D: R ops a second for D seconds:
+latency from the op's sending to the last reader getting it.
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import re
+import statistics
+import time
+
+from websockets.asyncio.client import connect
+
+# Frames from json.dumps with or without spaces (the tutorial reference keeps the defaults).
+OP_ID = re.compile(r'"op": ?"([^"]+)"')
+SEQ = re.compile(r'"seq": ?(\d+)')
+KIND = re.compile(r'^\{"type": ?"(\w+)"')
+
+
+class Reader:
+    def __init__(self, stats: Stats):
+        self.stats = stats
+        self.last_seq: int | None = None
+
+    def on_frame(self, text: str, now: float) -> None:
+        kind = KIND.match(text)
+        if kind is None or kind.group(1) != "event":
+            if kind is not None and kind.group(1) == "hello":
+                self.last_seq = int(SEQ.search(text).group(1))
+            return
+        seq = int(SEQ.search(text).group(1))
+        if self.last_seq is not None:
+            if seq <= self.last_seq:
+                self.stats.duplicates += 1
+                return
+            if seq != self.last_seq + 1:
+                self.stats.holes += seq - self.last_seq - 1
+        self.last_seq = seq
+        match = OP_ID.search(text)
+        if match:
+            self.stats.arrived(match.group(1), now)
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.sent_at: dict[str, float] = {}
+        self.acked_at: dict[str, float] = {}
+        self.count: dict[str, int] = {}
+        self.last_at: dict[str, float] = {}
+        self.deliveries = 0
+        self.duplicates = 0
+        self.holes = 0
+        self.closed: list[int] = []
+        self.done = asyncio.Event()
+        self.expected = 0
+
+    def arrived(self, op: str, now: float) -> None:
+        self.deliveries += 1
+        self.count[op] = self.count.get(op, 0) + 1
+        self.last_at[op] = now
+        if self.expected and self.deliveries >= self.expected:
+            self.done.set()
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+async def open_socket(url: str, origin: str, session: str | None):
+    headers = {"Cookie": f"sessionid={session}"} if session else {}
+    return await connect(
+        url,
+        origin=origin,
+        additional_headers=headers,
+        max_queue=None,
+        compression=None,
+        open_timeout=60,
+        ping_interval=None,
+    )
+
+
+async def read(socket, reader: Reader, stats: Stats) -> None:
+    try:
+        async for message in socket:
+            reader.on_frame(message, time.perf_counter())
+    except Exception:
+        pass
+    if socket.close_code not in (None, 1000):
+        stats.closed.append(socket.close_code)
+
+
+async def read_acks(socket, stats: Stats) -> None:
+    try:
+        async for message in socket:
+            kind = KIND.match(message)
+            if kind is not None and kind.group(1) == "ack":
+                op = json.loads(message)["id"]
+                stats.acked_at[op] = time.perf_counter()
+    except Exception:
+        pass
+
+
+async def run(args) -> dict:
+    seed = {"readers": [], "editors": []}
+    if args.seed:
+        with open(args.seed) as seed_file:
+            seed = json.load(seed_file)
+    base = args.ws.rstrip("/")
+    url = f"{base}/ws/boards/{seed.get('board', 1)}/"
+    origin = base.replace("ws://", "http://")
+    stats = Stats()
+    readers_sessions = seed["readers"] or [None] * args.clients
+    sockets = []
+    started = time.perf_counter()
+    for start in range(0, args.clients, 50):  # connect in waves, as a room fills up
+        batch = [
+            open_socket(url, origin, readers_sessions[i % len(readers_sessions)])
+            for i in range(start, min(args.clients, start + 50))
+        ]
+        sockets += await asyncio.gather(*batch)
+    connect_seconds = time.perf_counter() - started
+    tasks = [asyncio.create_task(read(s, Reader(stats), stats)) for s in sockets]
+    editor_sessions = seed["editors"] or [None] * args.editors
+    editors = [
+        await open_socket(url, origin, editor_sessions[i % len(editor_sessions)])
+        for i in range(args.editors)
+    ]
+    for editor in editors:
+        await editor.recv()  # hello
+    tasks += [asyncio.create_task(read_acks(e, stats)) for e in editors]
+    await asyncio.sleep(1.0)  # let hellos and presence settle
+
+    column = seed.get("column", 1)
+    padding = "x" * 120
+
+    async def send(editor, n: int, op: str):
+        stats.sent_at[op] = time.perf_counter()
+        await editor.send(
+            json.dumps(
+                {
+                    "op": "card.create",
+                    "id": op,
+                    "data": {"column": column, "text": f"Idée {n} {padding}"},
+                }
+            )
+        )
+
+    if args.burst:
+        ops = args.burst
+        stats.expected = ops * args.clients
+        first = time.perf_counter()
+        await asyncio.gather(*(send(editors[n % len(editors)], n, f"b{n}") for n in range(ops)))
+    else:
+        ops = int(args.rate * args.duration)
+        stats.expected = ops * args.clients
+        first = time.perf_counter()
+        for n in range(ops):
+            target = first + n / args.rate
+            delay = target - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await send(editors[n % len(editors)], n, f"r{n}")
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stats.done.wait(), timeout=args.timeout)
+    last = max(stats.last_at.values(), default=time.perf_counter())
+    elapsed = last - first
+    latencies = [(stats.last_at[op] - stats.sent_at[op]) * 1000 for op in stats.last_at]
+    acks = [
+        (stats.acked_at[op] - stats.sent_at[op]) * 1000
+        for op in stats.acked_at
+        if op in stats.sent_at
+    ]
+    for socket in [*sockets, *editors]:
+        await socket.close()
+    for task in tasks:
+        task.cancel()
+    return {
+        "clients": args.clients,
+        "editors": args.editors,
+        "ops": ops,
+        "mode": "burst" if args.burst else f"rate {args.rate}/s",
+        "connect_seconds": round(connect_seconds, 2),
+        "deliveries": stats.deliveries,
+        "expected": stats.expected,
+        "lost": stats.expected - stats.deliveries,
+        "duplicates": stats.duplicates,
+        "holes": stats.holes,
+        "closed": stats.closed,
+        "seconds": round(elapsed, 3),
+        "deliveries_per_second": round(stats.deliveries / elapsed) if elapsed > 0 else 0,
+        "latency_ms": {
+            "p50": round(percentile(latencies, 0.50), 1),
+            "p95": round(percentile(latencies, 0.95), 1),
+            "p99": round(percentile(latencies, 0.99), 1),
+        },
+        "ack_ms": {
+            "p50": round(percentile(acks, 0.50), 1),
+            "p99": round(percentile(acks, 0.99), 1),
+        }
+        if acks
+        else None,
+        "mean_latency_ms": round(statistics.fmean(latencies), 1) if latencies else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ws", required=True)
+    parser.add_argument("--seed")
+    parser.add_argument("--clients", type=int, default=500)
+    parser.add_argument("--editors", type=int, default=10)
+    parser.add_argument("--burst", type=int, default=0)
+    parser.add_argument("--rate", type=float, default=20)
+    parser.add_argument("--duration", type=float, default=10)
+    parser.add_argument("--timeout", type=float, default=90)
+    print(json.dumps(asyncio.run(run(parser.parse_args()))))
+
+
+if __name__ == "__main__":
+    main()
