@@ -15,3 +15,51 @@ def client_key(user) -> str:
     if user is None or not user.is_authenticated:
         return ""
     return f"user:{user.pk}"
+
+
+class SocketSessionAuth:
+    """ASGI middleware: who is behind a socket, read once from the Django session cookie.
+
+    Channels' AuthMiddlewareStack does the same but also wraps `send` to save sessions, a
+    coroutine layer on every frame sent; live sockets never change the session, so this one
+    leaves `send` untouched. A scope that already names its user (tests) keeps it.
+    """
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    async def __call__(self, scope, receive, send):
+        if "user" not in scope:
+            scope = dict(scope)
+            scope["cookies"] = _cookies(scope)
+            scope["user"] = await _user_from_session(
+                scope["cookies"].get(_session_cookie_name())
+            )
+        return await self.inner(scope, receive, send)
+
+
+def _session_cookie_name() -> str:
+    from django.conf import settings
+
+    return settings.SESSION_COOKIE_NAME
+
+
+def _cookies(scope) -> dict:
+    from django.http.cookie import parse_cookie
+
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            return parse_cookie(value.decode("latin-1"))
+    return {}
+
+
+async def _user_from_session(session_key: str | None):
+    from channels.auth import get_user
+    from django.conf import settings
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils.module_loading import import_string
+
+    if not session_key:
+        return AnonymousUser()
+    session = import_string(settings.SESSION_ENGINE + ".SessionStore")(session_key)
+    return await get_user({"session": session})

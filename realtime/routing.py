@@ -1,14 +1,14 @@
 """All WebSocket routes, gathered from the feature apps' routing modules."""
 
-from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 
 from boards.routing import websocket_urlpatterns as board_routes
+from realtime.auth import SocketSessionAuth
 
 websocket_urlpatterns = [*board_routes]
 
 
 def websocket_application():
     # The Origin must match ALLOWED_HOSTS; the session cookie says who is connecting.
-    return AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+    return AllowedHostsOriginValidator(SocketSessionAuth(URLRouter(websocket_urlpatterns)))
