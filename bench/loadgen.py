@@ -64,6 +64,7 @@ class Stats:
         self.duplicates = 0
         self.holes = 0
         self.closed: list[int] = []
+        self.errors: dict[str, int] = {}
         self.done = asyncio.Event()
         self.expected = 0
 
@@ -112,6 +113,9 @@ async def read_acks(socket, stats: Stats) -> None:
             if kind is not None and kind.group(1) == "ack":
                 op = json.loads(message)["id"]
                 stats.acked_at[op] = time.perf_counter()
+            elif kind is not None and kind.group(1) == "error":
+                code = json.loads(message)["code"]
+                stats.errors[code] = stats.errors.get(code, 0) + 1
     except Exception:
         pass
 
@@ -147,6 +151,7 @@ async def run(args) -> dict:
     await asyncio.sleep(1.0)  # let hellos and presence settle
 
     column = seed.get("column", 1)
+    run = f"{time.time_ns() % 10**12:x}"  # op ids are unique per person: a new run, new ids
     padding = "x" * 120
 
     async def send(editor, n: int, op: str):
@@ -165,7 +170,9 @@ async def run(args) -> dict:
         ops = args.burst
         stats.expected = ops * args.clients
         first = time.perf_counter()
-        await asyncio.gather(*(send(editors[n % len(editors)], n, f"b{n}") for n in range(ops)))
+        await asyncio.gather(
+            *(send(editors[n % len(editors)], n, f"{run}-b{n}") for n in range(ops))
+        )
     else:
         ops = int(args.rate * args.duration)
         stats.expected = ops * args.clients
@@ -175,7 +182,7 @@ async def run(args) -> dict:
             delay = target - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            await send(editors[n % len(editors)], n, f"r{n}")
+            await send(editors[n % len(editors)], n, f"{run}-r{n}")
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stats.done.wait(), timeout=args.timeout)
     last = max(stats.last_at.values(), default=time.perf_counter())
@@ -202,6 +209,7 @@ async def run(args) -> dict:
         "duplicates": stats.duplicates,
         "holes": stats.holes,
         "closed": stats.closed,
+        "errors": stats.errors,
         "seconds": round(elapsed, 3),
         "deliveries_per_second": round(stats.deliveries / elapsed) if elapsed > 0 else 0,
         "latency_ms": {
