@@ -87,13 +87,15 @@ TEMPLATES = [
 ]
 
 # Database: a SQLite file by default, anything dj-database-url reads otherwise.
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+# SQLite: keep connections. Closing the last connection to a WAL database checkpoints it, which
+# made every op of a live board pay a checkpoint (2x the fan-out rate, docs/performance.md).
+# Elsewhere Django's advice under ASGI holds: no persistent connections by default.
+DATABASES["default"]["CONN_MAX_AGE"] = int(
+    os.environ.get("CONN_MAX_AGE", "600" if _SQLITE else "0")
+)
+if _SQLITE:
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
         # Writers queue up instead of failing: every transaction takes the write lock at

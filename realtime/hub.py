@@ -25,7 +25,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from realtime import streams
+from realtime import publish, streams
 from realtime.publish import group_name
 
 logger = logging.getLogger(__name__)
@@ -383,4 +383,5 @@ def get_hub() -> Hub:
     hub = _hubs.get(loop)
     if hub is None:
         hub = _hubs[loop] = Hub()
+        publish.bind_loop(loop)
     return hub

@@ -2,11 +2,17 @@
 
 One channel-layer message per event goes to the stream's group, to which each process's hub
 (realtime.hub) subscribes once; the hub fans the already-serialised frame out to its sockets.
+
+Services run in worker threads. Publishing hands the message to the process's event loop and
+returns at once: waiting for the loop (async_to_sync) would hold the database thread while the
+loop is busy writing frames, and the ops would queue behind the fan-out.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from functools import partial
 
 from asgiref.sync import async_to_sync
@@ -15,10 +21,19 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_thread: int | None = None
+
 
 def group_name(key: str) -> str:
     """Channel-layer group of a stream (`board:42` → `stream.board.42`)."""
     return "stream." + key.replace(":", ".")
+
+
+def bind_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Publish through this event loop (the process's; the hub binds it when it starts)."""
+    global _loop, _loop_thread
+    _loop, _loop_thread = loop, threading.get_ident()
 
 
 def publish_event_on_commit(key: str, seq: int, frame: str) -> None:
@@ -27,8 +42,25 @@ def publish_event_on_commit(key: str, seq: int, frame: str) -> None:
 
 def send_event(key: str, seq: int, frame: str) -> None:
     message = {"type": "stream.event", "stream": key, "seq": seq, "frame": frame}
+    loop = _loop
+    if (
+        loop is not None
+        and loop.is_running()
+        and not loop.is_closed()
+        and threading.get_ident() != _loop_thread
+    ):
+        future = asyncio.run_coroutine_threadsafe(
+            get_channel_layer().group_send(group_name(key), message), loop
+        )
+        future.add_done_callback(partial(_log_failure, key, seq))
+        return
     try:
         async_to_sync(get_channel_layer().group_send)(group_name(key), message)
     except Exception:
         # The change is committed; the hubs find the missing seq in the log (gap fill).
         logger.exception("could not publish %s#%s", key, seq)
+
+
+def _log_failure(key: str, seq: int, future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.error("could not publish %s#%s", key, seq, exc_info=future.exception())

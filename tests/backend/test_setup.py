@@ -59,11 +59,12 @@ def test_settings_come_from_the_environment():
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.CHANNEL_LAYERS['default']['BACKEND']); print(s.DATABASES['default']['ENGINE']);"
-        "print(s.DEBUG, s.ALLOWED_HOSTS)"
+        "print(s.DEBUG, s.ALLOWED_HOSTS); print(s.DATABASES['default']['CONN_MAX_AGE'])"
     )
     default = run_python(code).stdout.split("\n")
     assert default[0] == "channels.layers.InMemoryChannelLayer"
     assert default[1] == "django.db.backends.sqlite3"
+    assert default[3] == "600"  # SQLite keeps its connections (a close checkpoints the WAL)
     scaled = run_python(
         code,
         REDIS_URL="redis://127.0.0.1:6399/0",
@@ -75,6 +76,7 @@ def test_settings_come_from_the_environment():
     assert scaled[0] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert scaled[1] == "django.db.backends.postgresql"
     assert scaled[2] == "False ['a.example', 'b.example']"
+    assert scaled[3] == "0"  # no persistent connections under ASGI on a server database
 
 
 @pytest.mark.sqlite_only
