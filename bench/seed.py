@@ -15,26 +15,12 @@ import django
 
 django.setup()
 
-from django.contrib.auth import (  # noqa: E402
-    BACKEND_SESSION_KEY,
-    HASH_SESSION_KEY,
-    SESSION_KEY,
-    get_user_model,
-)
+from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import transaction  # noqa: E402
 
 from boards import services  # noqa: E402
-
-
-def session_for(user) -> str:
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return session.session_key
+from tests.factories import session_key_for  # noqa: E402
 
 
 def main(readers: int, editors: int) -> dict:
@@ -60,8 +46,8 @@ def main(readers: int, editors: int) -> dict:
         "board": board.pk,
         "column": column.pk,
         "card": card.pk,
-        "editors": [session_for(user) for user in people[:editors]],
-        "readers": [session_for(user) for user in people[editors:]],
+        "editors": [session_key_for(user) for user in people[:editors]],
+        "readers": [session_key_for(user) for user in people[editors:]],
     }
 
 

@@ -1,13 +1,15 @@
 """Every change to a board goes through here: the only writer of board rows.
 
-Each public service runs in one transaction: it locks the board row, answers a retried op
-with the ack it already got, checks rights, validates, writes, and appends one event to the
-board's stream (published after commit). Refusals are realtime.errors exceptions: the HTTP
+Each op service runs in one transaction (`board_op`): it locks the board row, answers a
+retried op with the ack it already got, checks rights, validates, writes, and appends one event
+to the board's stream (published after commit). Callers pass `board_id`; the service body
+receives the locked `board`. Refusals are realtime.errors exceptions: the HTTP
 views and the WebSocket consumer turn them into a status or an `error` frame.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -34,6 +36,36 @@ from realtime.errors import Conflict, Forbidden, Invalid, Locked, NotFound
 from realtime.streams import Applied
 
 DEFAULT_COLUMNS = ("Idées", "À creuser", "Retenues")
+
+
+def board_op(service):
+    """Make `service(actor, board, ...)` a board write callable as `(actor, board_id, ...)`.
+
+    One transaction; the board row locked (writes to a board queue up, and budgets such as
+    votes are checked under the lock); a reader who may not see the board gets `not_found`;
+    an op retried with an id this person already used is answered with the seq it produced,
+    without running again.
+    """
+
+    @functools.wraps(service)
+    @transaction.atomic
+    def run(*, actor, board_id: int, op_id: str = "", **kwargs) -> Applied:
+        # of=("self",): lock the board row only (PostgreSQL refuses FOR UPDATE on an outer join).
+        board = (
+            Board.objects.select_for_update(of=("self",))
+            .select_related("project")
+            .filter(pk=board_id)
+            .first()
+        )
+        if board is None or not rules.can_read_board(actor, board):
+            raise NotFound(_("Ce tableau n'existe pas ou vous n'y avez pas accès."))
+        if op_id:
+            seq = streams.applied_seq(key=board.stream_key, client=client_key(actor), op_id=op_id)
+            if seq is not None:
+                return Applied(seq=seq, duplicate=True)
+        return service(actor=actor, board=board, op_id=op_id, **kwargs)
+
+    return run
 
 
 # Boards ------------------------------------------------------------------------------------
@@ -79,20 +111,17 @@ def create_board(
     return board
 
 
-@transaction.atomic
+@board_op
 def update_board(
     *,
     actor,
-    board_id: int,
+    board: Board,
     title: str | None = None,
     locked: bool | None = None,
     votes_per_person: int | None = None,
     op_id: str = "",
 ) -> Applied:
     """Rename, lock/unlock or change the vote budget of a board (its team only)."""
-    board, done = _begin(actor, board_id, op_id)
-    if done:
-        return done
     if not rules.can_moderate_board(actor, board):
         raise Forbidden(_("Seule l'équipe du tableau peut le modifier."))
     if title is not None:
@@ -108,11 +137,8 @@ def update_board(
 # Columns -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def create_column(*, actor, board_id: int, title: str, op_id: str = "") -> Applied:
-    board, done = _begin(actor, board_id, op_id)
-    if done:
-        return done
+@board_op
+def create_column(*, actor, board: Board, title: str, op_id: str = "") -> Applied:
     _check_team(actor, board)
     last = board.columns.filter(deleted_at__isnull=True).aggregate(last=Max("position"))["last"]
     column = Column.objects.create(
@@ -123,11 +149,8 @@ def create_column(*, actor, board_id: int, title: str, op_id: str = "") -> Appli
     return _emit(board, actor, op_id, "column.created", {"column": column_data(column)}, column)
 
 
-@transaction.atomic
-def update_column(*, actor, board_id: int, column_id: int, title: str, op_id: str = "") -> Applied:
-    board, done = _begin(actor, board_id, op_id)
-    if done:
-        return done
+@board_op
+def update_column(*, actor, board: Board, column_id: int, title: str, op_id: str = "") -> Applied:
     _check_team(actor, board)
     column = _column(board, column_id)
     column.title = _clean_text(title, max_length=COLUMN_TITLE_MAX, what=_("Le titre"))
@@ -135,11 +158,8 @@ def update_column(*, actor, board_id: int, column_id: int, title: str, op_id: st
     return _emit(board, actor, op_id, "column.updated", {"column": column_data(column)}, column)
 
 
-@transaction.atomic
-def delete_column(*, actor, board_id: int, column_id: int, op_id: str = "") -> Applied:
-    board, done = _begin(actor, board_id, op_id)
-    if done:
-        return done
+@board_op
+def delete_column(*, actor, board: Board, column_id: int, op_id: str = "") -> Applied:
     _check_team(actor, board)
     column = _column(board, column_id)
     if column.cards.filter(deleted_at__isnull=True).exists():
@@ -154,20 +174,17 @@ def delete_column(*, actor, board_id: int, column_id: int, op_id: str = "") -> A
 # Cards -------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@board_op
 def create_card(
     *,
     actor,
-    board_id: int,
+    board: Board,
     column_id: int,
     text: str,
     color: str | None = None,
     op_id: str = "",
 ) -> Applied:
     """Add a card at the end of a column. Any signed-in reader of an unlocked board may."""
-    board, done = _begin(actor, board_id, op_id)
-    if done:
-        return done
     if not rules.can_add_card(actor, board):
         raise Forbidden(_("Connectez-vous pour ajouter une idée."))
     _check_unlocked(actor, board)
@@ -186,11 +203,11 @@ def create_card(
     return _emit(board, actor, op_id, "card.created", data, card)
 
 
-@transaction.atomic
+@board_op
 def update_card(
     *,
     actor,
-    board_id: int,
+    board: Board,
     card_id: int,
     text: str | None = None,
     color: str | None = None,
@@ -204,12 +221,7 @@ def update_card(
     `strict`; the text it replaced is kept as a revision and the event says so, so that its
     author can be told.
     """
-    board, done = _begin(actor, board_id, op_id)
-    if done:
-        return done
-    card = _card(board, card_id)
-    _check_can_edit(actor, card)
-    _check_unlocked(actor, board)
+    card = _editable_card(actor, board, card_id)
     if text is None and color is None:
         raise Invalid(_("Rien à modifier."))
     stale = base_version is not None and base_version != card.version
@@ -237,23 +249,18 @@ def update_card(
     return _emit(board, actor, op_id, "card.updated", data, card)
 
 
-@transaction.atomic
+@board_op
 def move_card(
     *,
     actor,
-    board_id: int,
+    board: Board,
     card_id: int,
     column_id: int,
     after_id: int | None = None,
     op_id: str = "",
 ) -> Applied:
     """Put a card in `column_id` right after card `after_id` (None: at the top)."""
-    board, done = _begin(actor, board_id, op_id)
-    if done:
-        return done
-    card = _card(board, card_id)
-    _check_can_edit(actor, card)
-    _check_unlocked(actor, board)
+    card = _editable_card(actor, board, card_id)
     column = _column(board, column_id)
     siblings = column.cards.filter(deleted_at__isnull=True).exclude(pk=card.pk)
     if after_id is None:
@@ -272,28 +279,18 @@ def move_card(
     return _emit(board, actor, op_id, "card.moved", {"card": card_data(card)}, card)
 
 
-@transaction.atomic
-def delete_card(*, actor, board_id: int, card_id: int, op_id: str = "") -> Applied:
+@board_op
+def delete_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Applied:
     """Delete a card (a tombstone: `restore_card` undoes it)."""
-    board, done = _begin(actor, board_id, op_id)
-    if done:
-        return done
-    card = _card(board, card_id)
-    _check_can_edit(actor, card)
-    _check_unlocked(actor, board)
+    card = _editable_card(actor, board, card_id)
     card.deleted_at = timezone.now()
     card.save(update_fields=["deleted_at", "updated_at"])
     return _emit(board, actor, op_id, "card.deleted", {"card": card.pk}, card)
 
 
-@transaction.atomic
-def restore_card(*, actor, board_id: int, card_id: int, op_id: str = "") -> Applied:
-    board, done = _begin(actor, board_id, op_id)
-    if done:
-        return done
-    card = _card(board, card_id, deleted=True)
-    _check_can_edit(actor, card)
-    _check_unlocked(actor, board)
+@board_op
+def restore_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Applied:
+    card = _editable_card(actor, board, card_id, deleted=True)
     card.deleted_at = None
     if card.column.deleted_at is not None:
         first = board.columns.filter(deleted_at__isnull=True).order_by("position", "id").first()
@@ -302,12 +299,9 @@ def restore_card(*, actor, board_id: int, card_id: int, op_id: str = "") -> Appl
     return _emit(board, actor, op_id, "card.restored", {"card": card_data(card)}, card)
 
 
-@transaction.atomic
-def vote_card(*, actor, board_id: int, card_id: int, op_id: str = "") -> Applied:
+@board_op
+def vote_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Applied:
     """One vote per person and card, within the board's budget (checked under the lock)."""
-    board, done = _begin(actor, board_id, op_id)
-    if done:
-        return done
     if not rules.can_vote(actor, board):
         raise Forbidden(_("Le vote n'est pas ouvert sur ce tableau pour vous."))
     _check_unlocked(actor, board)
@@ -323,11 +317,8 @@ def vote_card(*, actor, board_id: int, card_id: int, op_id: str = "") -> Applied
     return _emit_vote(board, actor, op_id, "card.voted", card)
 
 
-@transaction.atomic
-def unvote_card(*, actor, board_id: int, card_id: int, op_id: str = "") -> Applied:
-    board, done = _begin(actor, board_id, op_id)
-    if done:
-        return done
+@board_op
+def unvote_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Applied:
     if not rules.is_signed_in(actor):
         raise Forbidden()
     _check_unlocked(actor, board)
@@ -339,23 +330,6 @@ def unvote_card(*, actor, board_id: int, card_id: int, op_id: str = "") -> Appli
 
 
 # Shared steps ------------------------------------------------------------------------------
-
-
-def _begin(actor, board_id: int, op_id: str) -> tuple[Board, Applied | None]:
-    """Lock the board row; answer a retried op with the seq it already produced."""
-    board = (
-        Board.objects.select_for_update(of=("self",))
-        .select_related("project")
-        .filter(pk=board_id)
-        .first()
-    )
-    if board is None or not rules.can_read_board(actor, board):
-        raise NotFound(_("Ce tableau n'existe pas ou vous n'y avez pas accès."))
-    if op_id:
-        seq = streams.applied_seq(key=board.stream_key, client=client_key(actor), op_id=op_id)
-        if seq is not None:
-            return board, Applied(seq=seq, duplicate=True)
-    return board, None
 
 
 def _emit(board: Board, actor, op_id: str, name: str, data: dict, result=None) -> Applied:
@@ -392,6 +366,13 @@ def _column(board: Board, column_id: int) -> Column:
     if column is None:
         raise NotFound(_("Cette colonne n'existe pas ou plus."))
     return column
+
+
+def _editable_card(actor, board: Board, card_id: int, *, deleted: bool = False) -> Card:
+    card = _card(board, card_id, deleted=deleted)
+    _check_can_edit(actor, card)
+    _check_unlocked(actor, board)
+    return card
 
 
 def _check_team(actor, board: Board) -> None:
