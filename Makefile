@@ -56,6 +56,7 @@ test-e2e: install-test
 
 ## bench: the benchmark (minutes); bench-quick: 500 clients, both references (< 2 min)
 bench: install-test
+	$(BIN)/pip install --quiet -e '.[test,uvicorn]'
 	$(BIN)/python bench/run.py full
 
 bench-quick: install-test

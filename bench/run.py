@@ -78,6 +78,24 @@ def prepare(workdir: Path, clients: int, editors: int) -> tuple[dict, Path]:
 def server_command(target: str, port: int) -> list[str]:
     if target == "bare":
         return [PY, "bench/references/bare.py", str(port)]
+    if target == "uvicorn":  # the same ASGI app under the alternative server
+        return [
+            PY,
+            "-m",
+            "uvicorn",
+            "backend.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--loop",
+            "uvloop",
+            "--ws",
+            "websockets",
+        ]
     app = {"app": "backend.asgi:application", "tutorial": "bench.references.tutorial:application"}
     return [PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app[target]]
 
@@ -136,6 +154,10 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+TARGETS = ("app", "uvicorn", "tutorial", "bare")
+SEEDED = {"app", "uvicorn"}  # the real app: signed-in members on a seeded board
+
+
 def main(kind: str) -> None:
     sizes = [500] if kind == "quick" else [100, 500, 1000]
     editors = 10
@@ -144,31 +166,22 @@ def main(kind: str) -> None:
         workdir = Path(tmp)
         env, _ = prepare(workdir, max(sizes), editors)
         seed_file = workdir / f"seed-{max(sizes)}.json"
+        # bench-quick: the app and both references under daphne; bench: uvicorn too.
+        targets = ("app", "tutorial", "bare") if kind == "quick" else TARGETS
         for clients in sizes:
-            burst = ["--burst", "200"]
-            for target in ("app", "tutorial", "bare"):
-                results.append(
-                    measure(
-                        target, env, seed_file if target == "app" else None, clients, editors, burst
-                    )
-                )
+            for target in targets:
+                seeded = seed_file if target in SEEDED else None
+                results.append(measure(target, env, seeded, clients, editors, ["--burst", "200"]))
                 print(
                     f"  {target:<8} {clients:>5} clients: "
                     f"{results[-1]['deliveries_per_second']:>7,} deliveries/s",
                     file=sys.stderr,
                 )
         if kind == "full":
-            for target in ("app", "tutorial", "bare"):
-                results.append(
-                    measure(
-                        target,
-                        env,
-                        seed_file if target == "app" else None,
-                        500,
-                        editors,
-                        ["--rate", "20", "--duration", "10"],
-                    )
-                )
+            for target in targets:
+                seeded = seed_file if target in SEEDED else None
+                steady = ["--rate", "20", "--duration", "10"]
+                results.append(measure(target, env, seeded, 500, editors, steady))
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -182,9 +195,16 @@ def main(kind: str) -> None:
         json.dumps({"machine": machine, "results": results}, indent=2)
     )
     print(table(results))
-    by = {(r["target"], r["clients"]): r for r in results if r["mode"] == "burst"}
-    app, tut, bare = (by[(t, 500)]["deliveries_per_second"] for t in ("app", "tutorial", "bare"))
+    by = {
+        (r["target"], r["clients"]): r["deliveries_per_second"]
+        for r in results
+        if r["mode"] == "burst"
+    }
     ratio = lambda a, b: a / b if b else float("nan")  # noqa: E731
+    app, tut, bare = by[("app", 500)], by[("tutorial", 500)], by[("bare", 500)]
+    if ("uvicorn", 500) in by:
+        uvi = by[("uvicorn", 500)]
+        print(f"uvicorn fanout 500: {uvi} deliveries/s, {ratio(uvi, bare):.2f}x bare")
     print(
         f"fanout 500: {app} deliveries/s, {ratio(app, tut):.1f}x tutorial, "
         f"{ratio(app, bare):.2f}x bare"
