@@ -32,9 +32,7 @@ class SocketSessionAuth:
         if "user" not in scope:
             scope = dict(scope)
             scope["cookies"] = _cookies(scope)
-            scope["user"] = await _user_from_session(
-                scope["cookies"].get(_session_cookie_name())
-            )
+            scope["user"] = await _user_from_session(scope["cookies"].get(_session_cookie_name()))
         return await self.inner(scope, receive, send)
 
 

@@ -26,6 +26,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from realtime import publish, streams
+from realtime.protocol import CLOSE_TOO_SLOW
 from realtime.publish import group_name
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,8 @@ GAP_WAIT = 0.25  # seconds an out-of-order event waits for the ones before it
 PRESENCE_DEBOUNCE = 0.15
 PRESENCE_HEARTBEAT = 20.0
 PRESENCE_EXPIRY = 3 * PRESENCE_HEARTBEAT
-CLOSE_RESYNC = 4008  # the socket fell behind or saw a hole: the client reconnects and resumes
+# The socket fell behind or saw a hole: the client reconnects and resumes from its seq.
+CLOSE_RESYNC = CLOSE_TOO_SLOW
 
 
 class Subscription:

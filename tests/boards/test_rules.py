@@ -21,41 +21,15 @@ ACTIONS = [
     "write when locked",
 ]
 
-# role → the actions it may do
+# role → the actions it may do: the board's team (its project's members, its creator, the
+# territory's moderators) may do everything.
 ALLOWED = {
     "anonymous": {"read"},
     "citizen": {"read", "add card", "vote"},
     "author": {"read", "add card", "vote", "edit own card"},
-    "team": {
-        "read",
-        "read private",
-        "add card",
-        "vote",
-        "edit own card",
-        "edit others' card",
-        "moderate",
-        "write when locked",
-    },
-    "creator": {
-        "read",
-        "read private",
-        "add card",
-        "vote",
-        "edit own card",
-        "edit others' card",
-        "moderate",
-        "write when locked",
-    },
-    "moderator": {
-        "read",
-        "read private",
-        "add card",
-        "vote",
-        "edit own card",
-        "edit others' card",
-        "moderate",
-        "write when locked",
-    },
+    "team": set(ACTIONS),
+    "creator": set(ACTIONS),
+    "moderator": set(ACTIONS),
 }
 
 
