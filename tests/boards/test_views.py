@@ -155,3 +155,31 @@ def test_board_list_shows_only_readable_boards(client, board):
     html = client.get(reverse("boards:list")).content.decode()
     assert "Parlons ensemble" in html
     assert "Tableau privé" not in html
+
+
+def _queries_for_board_page(client, board) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(board.get_absolute_url()).status_code == 200
+    return len(queries)
+
+
+def test_the_board_page_does_not_query_per_card(board):
+    author = make_user("Bruno")
+    client = signed_in(author)
+    column = board.columns.first()
+
+    def add(n):
+        for i in range(n):
+            card = services.create_card(
+                actor=author, board_id=board.pk, column_id=column.pk, text=f"idée {i}"
+            ).result
+            services.vote_card(actor=make_user(), board_id=board.pk, card_id=card.pk)
+
+    add(2)
+    few = _queries_for_board_page(client, board)
+    add(20)
+    many = _queries_for_board_page(client, board)
+    assert many == few
