@@ -33,6 +33,10 @@ logger = logging.getLogger(__name__)
 
 PROCESS_ID = secrets.token_hex(6)
 GAP_WAIT = 0.25  # seconds an out-of-order event waits for the ones before it
+# Every HEAD_CHECK seconds a process reads the heads of its streams (one query for all): an
+# event whose publish was lost (Redis restarting, say) reaches the sockets from the log within
+# a few seconds, even when no later event reveals the hole.
+HEAD_CHECK = 2.0
 PRESENCE_DEBOUNCE = 0.15
 PRESENCE_HEARTBEAT = 20.0
 PRESENCE_EXPIRY = 3 * PRESENCE_HEARTBEAT
@@ -168,6 +172,7 @@ class Hub:
         self.streams: dict[str, LocalStream] = {}
         self._reader: asyncio.Task | None = None
         self._heartbeat: asyncio.Task | None = None
+        self._watcher: asyncio.Task | None = None
 
     # Sockets joining and leaving ---------------------------------------------------------
 
@@ -233,12 +238,13 @@ class Hub:
             loop = asyncio.get_running_loop()
             self._reader = loop.create_task(self._read())
             self._heartbeat = loop.create_task(self._beat())
+            self._watcher = loop.create_task(self._watch_heads())
 
     def _stop_reader(self) -> None:
-        for task in (self._reader, self._heartbeat):
+        for task in (self._reader, self._heartbeat, self._watcher):
             if task is not None:
                 task.cancel()
-        self._reader = self._heartbeat = None
+        self._reader = self._heartbeat = self._watcher = None
         # channels-redis drops a channel whose receive() is cancelled: start afresh next time.
         self.channel = None
 
@@ -355,6 +361,22 @@ class Hub:
                 # Renew the membership: the in-memory layer forgets group members after a day.
                 with contextlib.suppress(Exception):
                     await self.layer.group_add(group_name(local.key), self.channel)
+
+    async def _watch_heads(self) -> None:
+        while True:
+            await asyncio.sleep(HEAD_CHECK)
+            keys = list(self.streams)
+            if not keys:
+                continue
+            try:
+                heads = await database_sync_to_async(streams.heads)(keys)
+            except Exception:
+                logger.exception("hub could not read the stream heads")
+                continue
+            for key, seq in heads.items():
+                local = self.streams.get(key)
+                if local is not None and local.next_seq is not None and seq >= local.next_seq:
+                    self._schedule_gap_fill(local, until=seq)
 
     async def _send_layer(self, key: str, message: dict) -> None:
         message["stream"] = key

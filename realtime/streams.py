@@ -41,6 +41,11 @@ def head(key: str) -> tuple[int, str]:
     return stream
 
 
+def heads(keys: list[str]) -> dict[str, int]:
+    """The last seq of each of these streams, in one query."""
+    return dict(Stream.objects.filter(key__in=keys).values_list("key", "seq"))
+
+
 def applied_seq(*, key: str, client: str, op_id: str) -> int | None:
     """The seq an op already produced, if this client already sent an op with this id."""
     if not op_id:

@@ -188,3 +188,50 @@ async def test_one_subscription_per_stream_per_process(layer):
     for sub in subs:
         await hub.leave(key, sub)
     assert key not in hub.streams
+
+
+async def test_a_lost_last_publish_arrives_from_the_log_without_any_later_event(layer, monkeypatch):
+    """Nothing follows the lost event and nobody calls expect(): the head check finds it."""
+    monkeypatch.setattr(hub_module, "HEAD_CHECK", 0.2)
+    owner, board, column = await a_board()
+    key = board.stream_key
+    socket = Socket()
+    sub = await joined(key, socket)
+    monkeypatch.setattr(publish, "send_event", lambda *args: None)  # the publish is lost
+    await db(services.create_card)(
+        actor=owner, board_id=board.pk, column_id=column.pk, text="perdue"
+    )
+    await socket.wait_for(1, timeout=3)
+    assert socket.seqs() == [2]
+    await get_hub().leave(key, sub)
+
+
+async def test_events_published_while_redis_is_down_reach_the_sockets(monkeypatch, settings):
+    """A real Redis server stops and comes back: the sockets still get every event."""
+    from channels.layers import channel_layers
+
+    from tests.servers import RedisServer
+
+    monkeypatch.setattr(hub_module, "HEAD_CHECK", 0.5)
+    redis = RedisServer().start()
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [redis.url]},
+        }
+    }
+    channel_layers.backends = {}
+    try:
+        owner, board, column = await a_board()
+        key = board.stream_key
+        socket = Socket()
+        sub = await joined(key, socket)
+        redis.stop()
+        await db(services.create_card)(
+            actor=owner, board_id=board.pk, column_id=column.pk, text="pendant la panne"
+        )
+        await socket.wait_for(1, timeout=5)
+        assert socket.seqs() == [2]
+        await get_hub().leave(key, sub)
+    finally:
+        redis.stop()
