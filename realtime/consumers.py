@@ -36,11 +36,15 @@ class StreamRefused(Exception):
 
 
 def language_of(scope) -> str:
-    """The reader's language: the language cookie, else Accept-Language, else the default."""
+    """The reader's language: the page's (``?lang=``), else the language cookie, else
+    Accept-Language, else the default."""
     from django.utils.translation import trans_real
 
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    candidates = query.get("lang", [])[:1]
     cookie = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
-    candidates = [cookie] if cookie else []
+    if cookie:
+        candidates.append(cookie)
     for name, value in scope.get("headers", []):
         if name == b"accept-language":
             header = value.decode("latin-1")

@@ -190,12 +190,17 @@
 
     _url() {
       const scheme = global.location.protocol === "https:" ? "wss:" : "ws:";
-      let url = scheme + "//" + global.location.host + this.path;
+      // The page's language travels with the socket: messages come back in it, whatever
+      // the browser sends as Accept-Language on a WebSocket handshake.
+      const query = new URLSearchParams();
+      const lang = global.document && global.document.documentElement.lang;
+      if (lang) query.set("lang", lang);
       if (this.seq !== null && this.epoch) {
-        const query = new URLSearchParams({ since: String(this.seq), epoch: this.epoch });
-        url += "?" + query.toString();
+        query.set("since", String(this.seq));
+        query.set("epoch", this.epoch);
       }
-      return url;
+      const search = query.toString();
+      return scheme + "//" + global.location.host + this.path + (search ? "?" + search : "");
     }
 
     _connect() {

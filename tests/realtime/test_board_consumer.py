@@ -399,10 +399,17 @@ async def test_editing_signal_reaches_the_others_but_not_the_sender(layer, board
 
 
 @pytest.mark.parametrize(
-    ("header", "expected"),
-    [(b"en-GB,en;q=0.9", "This board is locked"), (b"fr-FR", "Ce tableau est verrouillé")],
+    ("query", "header", "expected"),
+    [
+        ("", b"en-GB,en;q=0.9", "This board is locked"),
+        ("", b"fr-FR", "Ce tableau est verrouillé"),
+        # The page's language (sent by realtime.js) wins over the handshake's header.
+        ("?lang=fr", b"en-US,en;q=0.9", "Ce tableau est verrouillé"),
+        ("?lang=en", b"fr-FR", "This board is locked"),
+        ("?lang=xx", b"en", "This board is locked"),
+    ],
 )
-async def test_error_messages_speak_the_readers_language(header, expected):
+async def test_error_messages_speak_the_readers_language(query, header, expected):
     from channels.testing import WebsocketCommunicator
 
     from backend.asgi import application
@@ -411,7 +418,7 @@ async def test_error_messages_speak_the_readers_language(header, expected):
     await db(services.update_board)(actor=owner, board_id=board.pk, locked=True)
     ws = WebsocketCommunicator(
         application,
-        f"/ws/boards/{board.pk}/",
+        f"/ws/boards/{board.pk}/{query}",
         headers=[(b"origin", b"http://localhost"), (b"accept-language", header)],
     )
     ws.scope["user"] = citizen
