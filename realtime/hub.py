@@ -223,6 +223,13 @@ class Hub:
         """Send a serialised `signal` frame to every socket of the stream but the sender."""
         await self._send_layer(key, {"type": "stream.signal", "frame": frame, "sender": sender})
 
+    def deliver_here(self, key: str, seq: int, frame: str) -> None:
+        """An event committed by this process: to its sockets now, before the layer's copy."""
+        local = self.streams.get(key)
+        if local is not None and local.next_seq is not None and seq >= local.next_seq:
+            local.early[seq] = frame
+            self._deliver_in_order(local)
+
     def expect(self, key: str, seq: int) -> None:
         """An op just produced `seq`: if its publish gets lost, read it back from the log."""
         local = self.streams.get(key)
@@ -407,5 +414,5 @@ def get_hub() -> Hub:
     hub = _hubs.get(loop)
     if hub is None:
         hub = _hubs[loop] = Hub()
-        publish.bind_loop(loop)
+        publish.bind_loop(loop, hub.deliver_here)
     return hub

@@ -6,6 +6,10 @@ One channel-layer message per event goes to the stream's group, to which each pr
 Services run in worker threads. Publishing hands the message to the process's event loop and
 returns at once: waiting for the loop (async_to_sync) would hold the database thread while the
 loop is busy writing frames, and the ops would queue behind the fan-out.
+
+The process that made the change does not wait for its own message to come back through the
+channel layer (a Redis round trip, and a turn of a busy loop): its hub gets the event at once,
+then ignores the copy the layer brings back. The other processes get it through the layer.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from functools import partial
 
 from asgiref.sync import async_to_sync
@@ -23,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_thread: int | None = None
+_deliver_here: Callable[[str, int, str], None] | None = None
 
 
 def group_name(key: str) -> str:
@@ -30,10 +36,13 @@ def group_name(key: str) -> str:
     return "stream." + key.replace(":", ".")
 
 
-def bind_loop(loop: asyncio.AbstractEventLoop) -> None:
-    """Publish through this event loop (the process's; the hub binds it when it starts)."""
-    global _loop, _loop_thread
-    _loop, _loop_thread = loop, threading.get_ident()
+def bind_loop(
+    loop: asyncio.AbstractEventLoop, deliver_here: Callable[[str, int, str], None]
+) -> None:
+    """Publish through this event loop (the process's; the hub binds it when it starts), and
+    hand each event to `deliver_here` (the hub's local fan-out) on that loop."""
+    global _loop, _loop_thread, _deliver_here
+    _loop, _loop_thread, _deliver_here = loop, threading.get_ident(), deliver_here
 
 
 def publish_event_on_commit(key: str, seq: int, frame: str) -> None:
@@ -49,6 +58,8 @@ def send_event(key: str, seq: int, frame: str) -> None:
         and not loop.is_closed()
         and threading.get_ident() != _loop_thread
     ):
+        if _deliver_here is not None:
+            loop.call_soon_threadsafe(_deliver_here, key, seq, frame)
         future = asyncio.run_coroutine_threadsafe(
             get_channel_layer().group_send(group_name(key), message), loop
         )

@@ -226,6 +226,8 @@ async def test_events_published_while_redis_is_down_reach_the_sockets(monkeypatc
         key = board.stream_key
         socket = Socket()
         sub = await joined(key, socket)
+        # The change comes from another process: only the channel layer could bring it here.
+        monkeypatch.setattr(publish, "_deliver_here", None)
         redis.stop()
         await db(services.create_card)(
             actor=owner, board_id=board.pk, column_id=column.pk, text="pendant la panne"
@@ -235,3 +237,32 @@ async def test_events_published_while_redis_is_down_reach_the_sockets(monkeypatc
         await get_hub().leave(key, sub)
     finally:
         redis.stop()
+
+
+async def test_the_process_that_commits_delivers_to_its_sockets_without_the_layer(
+    layer, monkeypatch
+):
+    """Its own sockets do not wait for the channel layer's copy (a Redis round trip away);
+    the copy, when it comes, is not delivered twice."""
+    owner, board, column = await a_board()
+    key = board.stream_key
+    socket = Socket()
+    sub = await joined(key, socket)
+    held: list[tuple] = []
+
+    async def held_back(group, message):  # the layer's copy has not come back yet
+        held.append((group, message))
+
+    channel_layer = get_channel_layer()
+    monkeypatch.setattr(channel_layer, "group_send", held_back)
+    await db(services.create_card)(
+        actor=owner, board_id=board.pk, column_id=column.pk, text="tout de suite"
+    )
+    await socket.wait_for(1, timeout=hub_module.GAP_WAIT / 2)
+    assert socket.seqs() == [2]
+    monkeypatch.undo()
+    ((group, message),) = held
+    await channel_layer.group_send(group, message)
+    await asyncio.sleep(0.1)
+    assert socket.seqs() == [2]
+    await get_hub().leave(key, sub)
