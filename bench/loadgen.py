@@ -125,16 +125,21 @@ async def run(args) -> dict:
     if args.seed:
         with open(args.seed) as seed_file:
             seed = json.load(seed_file)
-    base = args.ws.rstrip("/")
-    url = f"{base}/ws/boards/{seed.get('board', 1)}/"
-    origin = base.replace("ws://", "http://")
+    # Several servers (processes behind one Redis): sockets and editors spread over them.
+    bases = [base.rstrip("/") for base in args.ws.split(",")]
+    path = f"/ws/boards/{seed.get('board', 1)}/"
+
+    def server(i: int) -> tuple[str, str]:
+        base = bases[i % len(bases)]
+        return base + path, base.replace("ws://", "http://")
+
     stats = Stats()
     readers_sessions = seed["readers"] or [None] * args.clients
     sockets = []
     started = time.perf_counter()
     for start in range(0, args.clients, 50):  # connect in waves, as a room fills up
         batch = [
-            open_socket(url, origin, readers_sessions[i % len(readers_sessions)])
+            open_socket(*server(i), readers_sessions[i % len(readers_sessions)])
             for i in range(start, min(args.clients, start + 50))
         ]
         sockets += await asyncio.gather(*batch)
@@ -142,7 +147,7 @@ async def run(args) -> dict:
     tasks = [asyncio.create_task(read(s, Reader(stats), stats)) for s in sockets]
     editor_sessions = seed["editors"] or [None] * args.editors
     editors = [
-        await open_socket(url, origin, editor_sessions[i % len(editor_sessions)])
+        await open_socket(*server(i), editor_sessions[i % len(editor_sessions)])
         for i in range(args.editors)
     ]
     for editor in editors:
@@ -198,6 +203,7 @@ async def run(args) -> dict:
     for task in tasks:
         task.cancel()
     return {
+        "servers": len(bases),
         "clients": args.clients,
         "editors": args.editors,
         "ops": ops,
@@ -229,7 +235,7 @@ async def run(args) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--ws", required=True)
+    parser.add_argument("--ws", required=True, help="server URL, or several separated by ,")
     parser.add_argument("--seed")
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--editors", type=int, default=10)

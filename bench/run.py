@@ -14,33 +14,20 @@ import contextlib
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
-import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import RedisServer, free_port  # noqa: E402
+from tests.servers import wait_for_port as wait_port  # noqa: E402
+
 PY = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited ({process.returncode})")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise RuntimeError("server did not start")
 
 
 def app_env(database: Path) -> dict:
@@ -100,40 +87,62 @@ def server_command(target: str, port: int) -> list[str]:
     return [PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app[target]]
 
 
-def measure(
-    target: str, env: dict, seed_file: Path | None, clients: int, editors: int, mode: list[str]
-) -> dict:
-    port = free_port()
-    server = subprocess.Popen(
-        server_command(target, port),
+@contextlib.contextmanager
+def serving(target: str, env: dict, processes: int = 1) -> Iterator[list[int]]:
+    """Start `processes` servers of `target` (several share the env's Redis): their ports."""
+    servers, ports = [], []
+    try:
+        for _ in range(processes):
+            port = free_port()
+            server = subprocess.Popen(
+                server_command(target, port),
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            servers.append(server)
+            wait_port(port, server, timeout=30)
+            ports.append(port)
+        yield ports
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(10)
+
+
+def loadgen(script: str, args: list[str], env: dict) -> dict:
+    """Run a load generator in its own process; its last line of output is a JSON object."""
+    out = subprocess.run(
+        [PY, script, *args],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_port(port, server)
-        command = [
-            PY,
-            "bench/loadgen.py",
-            "--ws",
-            f"ws://127.0.0.1:{port}",
-            "--clients",
-            str(clients),
-            "--editors",
-            str(editors),
-            *mode,
-        ]
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def measure(
+    target: str,
+    env: dict,
+    seed_file: Path | None,
+    clients: int,
+    editors: int,
+    mode: list[str],
+    *,
+    processes: int = 1,
+) -> dict:
+    with serving(target, env, processes) as ports:
+        urls = ",".join(f"ws://127.0.0.1:{port}" for port in ports)
+        args = ["--ws", urls, "--clients", str(clients), "--editors", str(editors), *mode]
         if seed_file is not None:
-            command += ["--seed", str(seed_file)]
-        out = subprocess.run(
-            command, cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=600
-        ).stdout
-        result = json.loads(out.strip().splitlines()[-1])
-    finally:
-        server.terminate()
-        server.wait(10)
-    result["target"] = target
+            args += ["--seed", str(seed_file)]
+        result = loadgen("bench/loadgen.py", args, env)
+    result["target"] = target if processes == 1 else f"{target} x{processes}"
     return result
 
 
@@ -154,34 +163,107 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def workshop_table(results: list[dict]) -> str:
+    lines = [
+        "| target | tables x people | ops (ops/s) | op→ack p50 / p99 (ms) "
+        "| op→last of the table p50 / p99 (ms) | phase switch, all sockets (ms) "
+        "| lost | dup | refused | closed |",
+        "| --- | --- | ---: | --- | --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        per_table = r["participants"] // r["tables"]
+        lines.append(
+            f"| {r['target']} | {r['tables']} x {per_table} | {r['ops']} ({r['ops_per_second']}) "
+            f"| {r['ack_ms']['p50']} / {r['ack_ms']['p99']} "
+            f"| {r['last_member_ms']['p50']} / {r['last_member_ms']['p99']} "
+            f"| {r['phase_switch_ms']['vote']} / {r['phase_switch_ms']['closed']} "
+            f"| {r['lost']} | {r['duplicates']} | {sum(r['errors'].values())} "
+            f"| {len(r['closed'])} |"
+        )
+    return "\n".join(lines)
+
+
 TARGETS = ("app", "uvicorn", "tutorial", "bare")
 SEEDED = {"app", "uvicorn"}  # the real app: signed-in members on a seeded board
+EDITORS = 10
+BURST = ["--burst", "200"]
+
+
+def fanout(kind: str, env: dict, seed_file: Path, results: list[dict]) -> None:
+    """Deliveries/s: the app and the references, then the app on 2 processes and Redis."""
+    sizes = [500] if kind == "quick" else [100, 500, 1000]
+    # bench-quick: the app and both references under daphne; bench: uvicorn too.
+    targets = ("app", "tutorial", "bare") if kind == "quick" else TARGETS
+    for clients in sizes:
+        for target in targets:
+            seeded = seed_file if target in SEEDED else None
+            results.append(measure(target, env, seeded, clients, EDITORS, BURST))
+            progress(results[-1])
+    if kind == "quick":
+        return
+    redis = RedisServer().start()
+    try:
+        cluster = {**env, "REDIS_URL": redis.url}
+        for clients in (500, 1000):
+            results.append(measure("app", cluster, seed_file, clients, EDITORS, BURST, processes=2))
+            progress(results[-1])
+    finally:
+        redis.stop()
+
+
+def steady(env: dict, seed_file: Path, results: list[dict]) -> None:
+    """Latency at 20 edits/s, and a burst of 500 edits in 10 s (50/s), to 500 clients."""
+    for rate in (20, 50):
+        for target in TARGETS:
+            if rate == 50 and target not in SEEDED:
+                continue
+            seeded = seed_file if target in SEEDED else None
+            mode = ["--rate", str(rate), "--duration", "10"]
+            results.append(measure(target, env, seeded, 500, EDITORS, mode))
+            progress(results[-1])
+
+
+def workshop(env: dict, seed_file: Path) -> list[dict]:
+    """400 participants over 40 tables: ideas, vote, close."""
+    results = []
+    for target in SEEDED:
+        with serving(target, env) as (port,):
+            args = ["run", "--ws", f"ws://127.0.0.1:{port}", "--seed", str(seed_file)]
+            result = loadgen("bench/workshop.py", args, env)
+        result["target"] = target
+        results.append(result)
+        print(f"  workshop {target}: {result['ops_per_second']} ops/s", file=sys.stderr)
+    return results
+
+
+def progress(result: dict) -> None:
+    print(
+        f"  {result['target']:<8} {result['clients']:>5} clients, {result['mode']}: "
+        f"{result['deliveries_per_second']:>7,} deliveries/s",
+        file=sys.stderr,
+    )
 
 
 def main(kind: str) -> None:
-    sizes = [500] if kind == "quick" else [100, 500, 1000]
-    editors = 10
     results: list[dict] = []
+    workshops: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="faire-ensemble-bench-") as tmp:
         workdir = Path(tmp)
-        env, _ = prepare(workdir, max(sizes), editors)
-        seed_file = workdir / f"seed-{max(sizes)}.json"
-        # bench-quick: the app and both references under daphne; bench: uvicorn too.
-        targets = ("app", "tutorial", "bare") if kind == "quick" else TARGETS
-        for clients in sizes:
-            for target in targets:
-                seeded = seed_file if target in SEEDED else None
-                results.append(measure(target, env, seeded, clients, editors, ["--burst", "200"]))
-                print(
-                    f"  {target:<8} {clients:>5} clients: "
-                    f"{results[-1]['deliveries_per_second']:>7,} deliveries/s",
-                    file=sys.stderr,
-                )
+        env, seed_file = prepare(workdir, 500 if kind == "quick" else 1000, EDITORS)
+        fanout(kind, env, seed_file, results)
         if kind == "full":
-            for target in targets:
-                seeded = seed_file if target in SEEDED else None
-                steady = ["--rate", "20", "--duration", "10"]
-                results.append(measure(target, env, seeded, 500, editors, steady))
+            steady(env, seed_file, results)
+            workshop_seed = workdir / "workshop.json"
+            seeded = subprocess.run(
+                [PY, "bench/workshop.py", "seed", "40", "10"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            workshop_seed.write_text(seeded.strip().splitlines()[-1])
+            workshops = workshop(env, workshop_seed)
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -192,9 +274,12 @@ def main(kind: str) -> None:
         "system": platform.platform(),
     }
     (out_dir / f"{kind}-{stamp}.json").write_text(
-        json.dumps({"machine": machine, "results": results}, indent=2)
+        json.dumps({"machine": machine, "results": results, "workshop": workshops}, indent=2)
     )
     print(table(results))
+    if workshops:
+        print()
+        print(workshop_table(workshops))
     by = {
         (r["target"], r["clients"]): r["deliveries_per_second"]
         for r in results
@@ -205,6 +290,8 @@ def main(kind: str) -> None:
     if ("uvicorn", 500) in by:
         uvi = by[("uvicorn", 500)]
         print(f"uvicorn fanout 500: {uvi} deliveries/s, {ratio(uvi, bare):.2f}x bare")
+    if ("app x2", 500) in by:
+        print(f"2 processes, fanout 500: {by[('app x2', 500)]} deliveries/s")
     print(
         f"fanout 500: {app} deliveries/s, {ratio(app, tut):.1f}x tutorial, "
         f"{ratio(app, bare):.2f}x bare"
