@@ -202,4 +202,7 @@ REALTIME = {
     "SIGNALS_PER_SECOND": 10,
     "SEND_QUEUE": int(os.environ.get("REALTIME_SEND_QUEUE", "2000")),
     "REPLAY_LIMIT": 1000,
+    # Allocations between two young-generation collections in the server process (CPython's
+    # default is 700; see realtime/runtime.py). 0 keeps the interpreter's default.
+    "GC_THRESHOLD": int(os.environ.get("REALTIME_GC_THRESHOLD", "20000")),
 }

@@ -79,6 +79,15 @@ def test_settings_come_from_the_environment():
     assert scaled[3] == "0"  # no persistent connections under ASGI on a server database
 
 
+def test_the_server_process_collects_garbage_less_often_and_not_what_startup_loaded():
+    code = "import gc, backend.asgi; print(gc.get_threshold()[0], gc.get_freeze_count())"
+    tuned = run_python(code).stdout.split()
+    assert int(tuned[0]) == 20000
+    assert int(tuned[1]) > 50_000  # Django and the app's modules: out of every collection
+    assert run_python(code, REALTIME_GC_THRESHOLD="0").stdout.split()[0] == "700"
+    assert run_python(code, REALTIME_GC_THRESHOLD="5000").stdout.split()[0] == "5000"
+
+
 @pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(db):
     from django.db import connection
