@@ -35,13 +35,22 @@ class Reader:
         self.stats = stats
         self.last_seq: int | None = None
 
-    def on_frame(self, text: str, now: float) -> None:
-        kind = KIND.match(text)
-        if kind is None or kind.group(1) != "event":
-            if kind is not None and kind.group(1) == "hello":
-                self.last_seq = int(SEQ.search(text).group(1))
+    def on_message(self, text: str, now: float) -> None:
+        if text.startswith("["):  # frames that piled up, sent as one array
+            for frame in json.loads(text):
+                self.on_frame(frame.get("type"), frame.get("seq"), frame.get("op"), now)
             return
-        seq = int(SEQ.search(text).group(1))
+        kind = KIND.match(text)
+        if kind is None:
+            return
+        seq, op = SEQ.search(text), OP_ID.search(text)
+        self.on_frame(kind.group(1), seq and int(seq.group(1)), op and op.group(1), now)
+
+    def on_frame(self, kind: str, seq: int | None, op: str | None, now: float) -> None:
+        if kind == "hello":
+            self.last_seq = seq
+        if kind != "event":
+            return
         if self.last_seq is not None:
             if seq <= self.last_seq:
                 self.stats.duplicates += 1
@@ -49,9 +58,8 @@ class Reader:
             if seq != self.last_seq + 1:
                 self.stats.holes += seq - self.last_seq - 1
         self.last_seq = seq
-        match = OP_ID.search(text)
-        if match:
-            self.stats.arrived(match.group(1), now)
+        if op:
+            self.stats.arrived(op, now)
 
 
 class Stats:
@@ -99,7 +107,7 @@ async def open_socket(url: str, origin: str, session: str | None):
 async def read(socket, reader: Reader, stats: Stats) -> None:
     try:
         async for message in socket:
-            reader.on_frame(message, time.perf_counter())
+            reader.on_message(message, time.perf_counter())
     except Exception:
         pass
     if socket.close_code not in (None, 1000):
@@ -109,13 +117,12 @@ async def read(socket, reader: Reader, stats: Stats) -> None:
 async def read_acks(socket, stats: Stats) -> None:
     try:
         async for message in socket:
-            kind = KIND.match(message)
-            if kind is not None and kind.group(1) == "ack":
-                op = json.loads(message)["id"]
-                stats.acked_at[op] = time.perf_counter()
-            elif kind is not None and kind.group(1) == "error":
-                code = json.loads(message)["code"]
-                stats.errors[code] = stats.errors.get(code, 0) + 1
+            parsed = json.loads(message)
+            for frame in parsed if isinstance(parsed, list) else [parsed]:
+                if frame["type"] == "ack":
+                    stats.acked_at[frame["id"]] = time.perf_counter()
+                elif frame["type"] == "error":
+                    stats.errors[frame["code"]] = stats.errors.get(frame["code"], 0) + 1
     except Exception:
         pass
 

@@ -111,27 +111,34 @@ async def listen(socket, table: Table, room: Room) -> None:
     try:
         async for message in socket:
             now = time.perf_counter()
-            frame = json.loads(message)
-            kind = frame.get("type")
-            if kind == "hello":
-                last_seq = frame["seq"]
-            elif kind == "event":
-                seq = frame["seq"]
-                if last_seq is not None and seq <= last_seq:
-                    room.duplicates += 1
-                    continue
-                if last_seq is not None and seq != last_seq + 1:
-                    room.holes += seq - last_seq - 1
-                last_seq = seq
-                room.event(table, frame, now)
-            elif kind == "ack":
-                room.acked_at.setdefault(frame["id"], now)
-            elif kind == "error":
-                room.errors[frame["code"]] = room.errors.get(frame["code"], 0) + 1
+            parsed = json.loads(message)
+            for frame in parsed if isinstance(parsed, list) else [parsed]:
+                last_seq = on_frame(frame, last_seq, table, room, now)
     except Exception:
         pass
     if socket.close_code not in (None, 1000):
         room.closed.append(socket.close_code)
+
+
+def on_frame(frame: dict, last_seq: int | None, table: Table, room: Room, now: float):
+    """Note one frame; the socket's last seq after it."""
+    kind = frame.get("type")
+    if kind == "hello":
+        return frame["seq"]
+    if kind == "event":
+        seq = frame["seq"]
+        if last_seq is not None and seq <= last_seq:
+            room.duplicates += 1
+            return last_seq
+        if last_seq is not None and seq != last_seq + 1:
+            room.holes += seq - last_seq - 1
+        room.event(table, frame, now)
+        return seq
+    if kind == "ack":
+        room.acked_at.setdefault(frame["id"], now)
+    elif kind == "error":
+        room.errors[frame["code"]] = room.errors.get(frame["code"], 0) + 1
+    return last_seq
 
 
 async def send(socket, room: Room, table: Table, op: str, name: str, data: dict) -> None:

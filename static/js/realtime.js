@@ -347,12 +347,20 @@
 
     _receive(text) {
       this.lastFrameAt = Date.now();
-      let frame;
+      let parsed;
       try {
-        frame = JSON.parse(text);
+        parsed = JSON.parse(text);
       } catch (_error) {
         return;
       }
+      // Under load the server sends the frames that piled up as one array, in order.
+      for (const frame of Array.isArray(parsed) ? parsed : [parsed]) {
+        this._receiveFrame(frame);
+      }
+    }
+
+    _receiveFrame(frame) {
+      if (!frame || typeof frame !== "object") return undefined;
       switch (frame.type) {
         case "hello":
           return this._hello(frame);

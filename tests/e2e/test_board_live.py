@@ -179,3 +179,34 @@ def test_the_board_works_on_a_phone_sized_screen(person, scene):
             .map(e => e.tagName + '.' + e.className)"""
     )
     assert width <= 375, f"the page must not scroll sideways, only the columns: {too_wide}"
+
+
+def test_frames_sent_together_as_one_array_are_all_applied_in_order(person, scene):
+    """Under load the server sends the frames that piled up as one JSON array."""
+    owner, citizen, board = scene
+    page = open_board(person(citizen), board)
+    column_id = board.columns.order_by("position").first().pk
+    applied = page.evaluate(
+        """([column, stream]) => {
+            const live = window.faireEnsembleBoard.live;
+            const seq = live.seq;
+            const event = (n, text) => ({
+                type: "event", stream: stream, seq: seq + n,
+                name: "card.created", actor: {id: 1, name: "Awa"}, op: null,
+                at: "2026-11-22T10:00:00Z",
+                data: {card: {id: 900000 + n, column: column, text: text, color: "yellow",
+                              position: "z" + n, author: {id: 1, name: "Awa"}, version: 1,
+                              votes: 0, created_at: "2026-11-22T10:00:00Z"}},
+            });
+            const batch = [event(1, "Première du lot"), event(2, "Seconde du lot")];
+            live._receive(JSON.stringify(batch));
+            return live.seq - seq;
+        }""",
+        [column_id, board.stream_key],
+    )
+    assert applied == 2
+    expect(card(page, "Première du lot")).to_be_visible()
+    expect(card(page, "Seconde du lot")).to_be_visible()
+    texts = page.locator(f'section.column[data-column="{column_id}"] .card').all_inner_texts()
+    first = next(i for i, t in enumerate(texts) if "Première du lot" in t)
+    assert "Seconde du lot" in texts[first + 1]

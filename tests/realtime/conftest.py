@@ -1,10 +1,12 @@
 import contextlib
+from collections import deque
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from backend.asgi import application
+from tests.frames import unbatch
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -23,6 +25,7 @@ class Client:
         self.ws = WebsocketCommunicator(application, path, headers=headers)
         if user is not None:
             self.ws.scope["user"] = user
+        self.pending: deque[dict] = deque()
 
     async def connect(self):
         connected, _ = await self.ws.connect(timeout=5)
@@ -30,7 +33,9 @@ class Client:
         return await self.receive()
 
     async def receive(self, timeout: float = 3):
-        return await self.ws.receive_json_from(timeout=timeout)
+        if not self.pending:
+            self.pending.extend(unbatch(await self.ws.receive_from(timeout=timeout)))
+        return self.pending.popleft()
 
     async def receive_until(self, kind: str, *, name: str | None = None, timeout: float = 3):
         """Frames until one of `kind` (and signal/event `name`); returns (skipped, frame)."""
@@ -50,7 +55,7 @@ class Client:
     async def nothing(self, timeout: float = 0.3) -> bool:
         """True when no frame but ephemeral signals arrives within `timeout`."""
         # receive_nothing, unlike a receive that times out, leaves the application running.
-        while not await self.ws.receive_nothing(timeout=timeout):
+        while self.pending or not await self.ws.receive_nothing(timeout=timeout):
             frame = await self.receive()
             if frame["type"] != "signal":
                 return False

@@ -8,6 +8,7 @@ from boards import services
 from boards.models import Card, Vote
 from realtime.models import Event
 from tests.factories import make_board, make_project, make_user
+from tests.frames import unbatch
 from tests.realtime.conftest import db
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -427,7 +428,9 @@ async def test_error_messages_speak_the_readers_language(query, header, expected
     await ws.send_json_to(
         {"op": "card.create", "id": "x", "data": {"column": column.pk, "text": "hello"}}
     )
-    while (frame := await ws.receive_json_from())["type"] != "error":
-        pass
+    frames: list[dict] = []
+    while not any(frame["type"] == "error" for frame in frames):
+        frames = unbatch(await ws.receive_from())
+    frame = next(frame for frame in frames if frame["type"] == "error")
     assert frame["message"].startswith(expected)
     await ws.disconnect()

@@ -11,7 +11,9 @@ from realtime import hub as hub_module
 from realtime import publish
 from realtime.hub import Subscription, get_hub
 from realtime.publish import group_name
+from realtime.streams import dumps
 from tests.factories import make_board, make_user
+from tests.frames import unbatch
 from tests.realtime.conftest import db
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,7 +23,8 @@ class Socket:
     """Stands for a consumer: records what the subscription sends and how it closes."""
 
     def __init__(self, *, block: bool = False):
-        self.sent: list[str] = []
+        self.messages: list[str] = []  # as sent on the socket
+        self.sent: list[str] = []  # frame by frame
         self.closed: list[int] = []
         self.block = block
         self.arrived = asyncio.Event()
@@ -29,7 +32,8 @@ class Socket:
     async def send(self, text: str):
         if self.block:
             await asyncio.Event().wait()  # a client that never reads
-        self.sent.append(text)
+        self.messages.append(text)
+        self.sent += [dumps(frame) for frame in unbatch(text)]
         self.arrived.set()
 
     async def close(self, code: int):
@@ -184,7 +188,7 @@ async def test_one_subscription_per_stream_per_process(layer):
         await socket.wait_for(1)
     assert calls == [group_name(key)]
     # The same serialised frame object reaches every socket: serialised once.
-    assert len({id(s.sent[-1]) for s in sockets}) == 1
+    assert len({id(s.messages[-1]) for s in sockets}) == 1
     for sub in subs:
         await hub.leave(key, sub)
     assert key not in hub.streams
@@ -266,3 +270,40 @@ async def test_the_process_that_commits_delivers_to_its_sockets_without_the_laye
     await asyncio.sleep(0.1)
     assert socket.seqs() == [2]
     await get_hub().leave(key, sub)
+
+
+async def test_frames_that_pile_up_leave_as_one_array_in_order(monkeypatch):
+    monkeypatch.setattr(hub_module, "BATCH_FRAMES", 3)
+    socket = Socket()
+    sub = Subscription(send=socket.send, close=socket.close, person=None)
+    sub.start(0)
+    await asyncio.sleep(0)
+    event = {seq: frame("board:1", seq)["frame"] for seq in range(1, 7)}
+    sub.offer_event(1, event[1])
+    await asyncio.sleep(0.01)  # a socket that keeps up: the frame alone
+    for seq in range(2, 7):  # five frames before the socket's turn to write
+        sub.offer_event(seq, event[seq])
+    ack = '{"type":"ack","id":"a6","seq":6}'
+    sub.send_after(6, ack)
+    await asyncio.sleep(0.01)
+    assert socket.messages == [
+        event[1],
+        f"[{event[2]},{event[3]},{event[4]}]",  # at most BATCH_FRAMES
+        f"[{event[5]},{event[6]},{ack}]",
+    ]
+    sub.stop()
+
+
+async def test_a_batch_stays_under_its_size_limit(monkeypatch):
+    monkeypatch.setattr(hub_module, "BATCH_BYTES", 1000)
+    socket = Socket()
+    sub = Subscription(send=socket.send, close=socket.close, person=None)
+    sub.start(0)
+    await asyncio.sleep(0)
+    small, big = '{"n":"' + "a" * 400 + '"}', '{"n":"' + "b" * 1200 + '"}'
+    for text in (small, small, small, big, small):
+        sub.put(text)
+    await asyncio.sleep(0.01)
+    assert socket.messages == [f"[{small},{small}]", small, big, small]
+    assert all(len(m) <= 1000 for m in socket.messages if m.startswith("["))
+    sub.stop()

@@ -2,11 +2,13 @@
 
 import asyncio
 import json
+from collections import deque
 
 import pytest
 from websockets.asyncio.client import connect
 
 from tests.factories import make_board, make_user, session_key_for
+from tests.frames import unbatch
 from tests.realtime.conftest import db
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,10 +35,16 @@ def socket(server, board, session, query=""):
     )
 
 
+_pending: dict[int, deque] = {}  # frames of a batch not read yet, per socket
+
+
 async def next_frame(ws, kind, name=None, timeout=5):
+    pending = _pending.setdefault(id(ws), deque())
     async with asyncio.timeout(timeout):
         while True:
-            frame = json.loads(await ws.recv())
+            if not pending:
+                pending.extend(unbatch(await ws.recv()))
+            frame = pending.popleft()
             if frame["type"] == kind and (name is None or frame.get("name") == name):
                 return frame
 
