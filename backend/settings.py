@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.territories",
     "backend.projects",
+    "backend.partners",
+    "backend.needs",
     "realtime",
     "boards",
 ]

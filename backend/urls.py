@@ -8,6 +8,9 @@ urlpatterns = [
     path("", include("backend.accounts.urls")),
     path("projets/", include("backend.projects.urls")),
     path("tableaux/", include("boards.urls")),
+    path("partenaires/", include("backend.partners.urls")),
+    path("besoins/", include("backend.needs.urls")),
+    path("thematiques/", include("backend.territories.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -66,3 +66,30 @@ def session_key_for(user) -> str:
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return session.session_key
+
+
+def make_theme(name: str = "Solidarité"):
+    from django.utils.text import slugify
+
+    from backend.territories.models import Theme
+
+    theme, _ = Theme.objects.get_or_create(slug=slugify(name), defaults={"name": name})
+    return theme
+
+
+def make_partner(name: str = "France Active", *, steps=("financement",), managers=(), themes=()):
+    from django.utils.text import slugify
+
+    from backend.partners.models import Offer, Partner
+
+    partner = Partner.objects.create(
+        territory=make_territory(),
+        name=name,
+        slug=slugify(name),
+        summary=f"{name} accompagne les projets du territoire.",
+    )
+    for step in steps:
+        Offer.objects.create(partner=partner, step=step, description=f"{name} : {step}")
+    partner.managers.set(managers)
+    partner.themes.set(themes)
+    return partner

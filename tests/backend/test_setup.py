@@ -122,12 +122,30 @@ def test_the_demo_territory_loads_once(capsys, settings):
         "Reconnect",
     } <= titles
     assert all(p.boards.exists() for p in Project.objects.all())
+    # The partners the seeds name, each at its steps of the support chain.
+    from backend.needs.models import Need
+    from backend.partners.models import Offer, Partner
+
+    steps = {(offer.partner.name, offer.step) for offer in Offer.objects.select_related("partner")}
+    assert {
+        ("My Social Business Model", "test"),
+        ("KissKissBankBank", "financement"),
+        ("Hauts-de-Seine Initiative", "garantie"),
+        ("Atelier Île-de-France", "formation"),
+        ("Sceaux Smart", "hebergement"),
+        ("Le Comptoir de l'innovation", "incubation"),
+        ("microDON", "micro-don"),
+    } <= steps
+    counts += (Partner.objects.count(), Offer.objects.count(), Need.objects.count())
     call_command("load_demo")
     assert counts == (
         Project.objects.count(),
         Board.objects.count(),
         Card.objects.count(),
         Event.objects.count(),
+        Partner.objects.count(),
+        Offer.objects.count(),
+        Need.objects.count(),
     )
 
 

@@ -1,13 +1,13 @@
 """Board pages and their no-JavaScript path, which goes through the same services."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from boards import services
 from boards.models import Card, Vote
 from realtime.models import Event
-from tests.factories import PASSWORD, make_board, make_user
+from tests.factories import make_board, make_user
+from tests.web import post, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -15,17 +15,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def board():
     return make_board(make_user("Awa"), title="Parlons ensemble")
-
-
-def signed_in(user) -> Client:
-    client = Client(enforce_csrf_checks=True)
-    assert client.login(username=user.username, password=PASSWORD)
-    client.get("/")  # sets the CSRF cookie
-    return client
-
-
-def post(client: Client, url: str, data: dict):
-    return client.post(url, {**data, "csrfmiddlewaretoken": client.cookies["csrftoken"].value})
 
 
 def test_the_board_page_shows_columns_and_cards_with_text_escaped(client, board):

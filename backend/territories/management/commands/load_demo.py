@@ -7,9 +7,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.text import slugify
 
+from backend.needs import services as needs
+from backend.needs.models import Need
+from backend.partners.models import Offer, Partner
 from backend.projects.models import Membership, Project
-from backend.territories.models import Territory
+from backend.territories.models import Neighbourhood, Skill, Territory, Theme
 from boards import services as boards
 
 DEMO_PASSWORD = "faire-ensemble-demo"
@@ -82,6 +86,106 @@ PROJECTS = [
     ),
 ]
 
+THEMES = [
+    ("Solidarité", "Lien social, entraide, lutte contre l'isolement."),
+    ("Environnement", "Réemploi, alimentation locale, nature en ville."),
+    ("Emploi et entrepreneuriat", "Créer son activité, travailler près de chez soi."),
+    ("Éducation et jeunesse", "Apprendre, grandir, s'engager."),
+    ("Culture", "Musique, fêtes et pratiques artistiques."),
+    ("Numérique", "Outils, droits et inclusion numériques."),
+]
+
+NEIGHBOURHOODS = ["Centre-ville", "Les Blagis", "Robinson", "Les Musiciens", "Charaire"]
+
+SKILLS = [
+    "Animation",
+    "Bricolage",
+    "Communication",
+    "Comptabilité",
+    "Cuisine",
+    "Développement web",
+    "Droit",
+    "Graphisme",
+    "Jardinage",
+    "Photographie",
+    "Recherche de financements",
+    "Traduction",
+]
+
+# The partners the seeds name, with what each offers at which step of the support chain.
+PARTNERS = [
+    (
+        "My Social Business Model",
+        "Tester son idée et son modèle économique social.",
+        [("test", "Une phase de test accompagnée pour éprouver son modèle avant de se lancer.")],
+    ),
+    (
+        "La Banque Postale",
+        "Une banque pour les projets de l'économie sociale et solidaire.",
+        [("financement", "Comptes et prêts pour les associations et entreprises de l'ESS.")],
+    ),
+    (
+        "KissKissBankBank",
+        "Le financement participatif des projets créatifs et solidaires.",
+        [("financement", "Une campagne de financement participatif, préparée avec vous.")],
+    ),
+    (
+        "Hauts-de-Seine Initiative",
+        "Prêts d'honneur et garanties pour créer son activité dans le département.",
+        [
+            ("garantie", "Une contre-garantie bancaire qui facilite l'obtention d'un prêt."),
+            ("financement", "Des prêts d'honneur sans intérêt pour les créateurs."),
+        ],
+    ),
+    (
+        "France Active",
+        "Le financement solidaire des entreprises sociales (comité FINES).",
+        [
+            ("financement", "Apports en fonds propres et prêts solidaires."),
+            ("garantie", "Des garanties sur les prêts bancaires des entreprises sociales."),
+        ],
+    ),
+    (
+        "Atelier Île-de-France",
+        "Le centre de ressources régional de l'ESS.",
+        [("formation", "Des formations à l'entrepreneuriat social, du projet au lancement.")],
+    ),
+    (
+        "Sceaux Smart",
+        "L'espace de coworking de Sceaux.",
+        [("hebergement", "Des postes de travail flexibles et des salles de réunion.")],
+    ),
+    (
+        "Le Comptoir de l'innovation",
+        "L'incubateur territorial des entrepreneurs sociaux.",
+        [("incubation", "Un programme d'incubation pour les entrepreneurs sociaux du territoire.")],
+    ),
+    (
+        "microDON",
+        "La générosité embarquée : l'arrondi solidaire.",
+        [("micro-don", "L'arrondi en caisse ou sur salaire au profit des associations locales.")],
+    ),
+]
+
+NEEDS = [
+    (
+        "Des lieux pour se rencontrer",
+        "Les habitants l'ont dit lors de « Parlons ensemble de Sceaux » : il manque des lieux "
+        "pour faire connaissance, partager des expériences et des savoir-faire.",
+        "Solidarité",
+    ),
+    (
+        "Rompre l'isolement des personnes âgées",
+        "Des visites, des appels, des activités partagées entre générations.",
+        "Solidarité",
+    ),
+    (
+        "Réparer plutôt que jeter",
+        "Des ateliers de réparation et de réemploi dans chaque quartier.",
+        "Environnement",
+    ),
+]
+
 
 class Command(BaseCommand):
     help = "Charge le territoire de démonstration (Sceaux) ; sans effet s'il est déjà là."
@@ -146,14 +250,15 @@ class Command(BaseCommand):
                 column_id=first.pk,
                 text="Un café des habitants dans chaque quartier",
             )
+        self._reference_lists(territory)
+        self._partners(territory)
+        self._needs(territory, people["moderation"])
         self.stdout.write(self.style.SUCCESS("Territoire de démonstration prêt : Sceaux."))
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
         for username, name, role, _moderator in ACCOUNTS:
             self.stdout.write(f"  {username:<11} {name} — {role}")
 
     def _project(self, territory, owner, title, summary) -> Project:
-        from django.utils.text import slugify
-
         slug = "parlons-ensemble" if title.startswith("Parlons") else slugify(title)[:50]
         project, created = Project.objects.get_or_create(
             slug=slug,
@@ -162,3 +267,38 @@ class Command(BaseCommand):
         if created:
             Membership.objects.create(project=project, user=owner, role=Membership.Role.OWNER)
         return project
+
+    def _reference_lists(self, territory) -> None:
+        for name, description in THEMES:
+            Theme.objects.get_or_create(
+                slug=slugify(name), defaults={"name": name, "description": description}
+            )
+        for name in NEIGHBOURHOODS:
+            Neighbourhood.objects.get_or_create(
+                territory=territory, slug=slugify(name), defaults={"name": name}
+            )
+        for name in SKILLS:
+            Skill.objects.get_or_create(
+                slug=slugify(name), defaults={"name": name, "is_managed": True}
+            )
+
+    def _partners(self, territory) -> None:
+        for name, summary, offers in PARTNERS:
+            partner, created = Partner.objects.get_or_create(
+                slug=slugify(name),
+                defaults={"name": name, "summary": summary, "territory": territory},
+            )
+            if created:
+                for step, description in offers:
+                    Offer.objects.create(partner=partner, step=step, description=description)
+
+    def _needs(self, territory, moderator) -> None:
+        for title, description, theme in NEEDS:
+            if not Need.objects.filter(title=title).exists():
+                needs.publish_need(
+                    actor=moderator,
+                    territory=territory,
+                    title=title,
+                    description=description,
+                    themes=[Theme.objects.get(slug=slugify(theme))],
+                )

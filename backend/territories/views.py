@@ -1,0 +1,14 @@
+from django.shortcuts import get_object_or_404, render
+
+from backend.territories.models import Theme
+
+
+def theme_detail(request, slug: str):
+    """A theme's page gathers what the territory does about it."""
+    theme = get_object_or_404(Theme, slug=slug)
+    context = {
+        "theme": theme,
+        "needs": theme.needs.order_by("-created_at")[:20],
+        "partners": theme.partners.order_by("name"),
+    }
+    return render(request, "themes/detail.html", context)
