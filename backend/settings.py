@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "backend.projects",
     "backend.partners",
     "backend.needs",
+    "backend.search",
     "realtime",
     "boards",
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("partenaires/", include("backend.partners.urls")),
     path("besoins/", include("backend.needs.urls")),
     path("thematiques/", include("backend.territories.urls")),
+    path("recherche/", include("backend.search.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

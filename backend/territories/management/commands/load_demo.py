@@ -13,6 +13,7 @@ from backend.needs import services as needs
 from backend.needs.models import Need
 from backend.partners.models import Offer, Partner
 from backend.projects.models import Membership, Project
+from backend.search.indexing import reindex_all
 from backend.territories.models import Neighbourhood, Skill, Territory, Theme
 from boards import services as boards
 
@@ -253,6 +254,7 @@ class Command(BaseCommand):
         self._reference_lists(territory)
         self._partners(territory)
         self._needs(territory, people["moderation"])
+        reindex_all()
         self.stdout.write(self.style.SUCCESS("Territoire de démonstration prêt : Sceaux."))
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
         for username, name, role, _moderator in ACCOUNTS:
