@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "backend.partners",
     "backend.needs",
     "backend.search",
+    "backend.api",
     "realtime",
     "boards",
 ]

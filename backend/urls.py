@@ -12,6 +12,7 @@ urlpatterns = [
     path("besoins/", include("backend.needs.urls")),
     path("thematiques/", include("backend.territories.urls")),
     path("recherche/", include("backend.search.urls")),
+    path("api/", include("backend.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
