@@ -16,3 +16,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"faire-ensemble-test-{os.getpid()}.sqlite3")
     }
+
+# Uploaded files land in a throw-away directory, one per run.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="faire-ensemble-media-"))
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from backend.needs import services as needs
@@ -216,6 +217,7 @@ class Command(BaseCommand):
                     display_name=name,
                     territory=territory,
                     is_staff=moderator,
+                    email_confirmed_at=timezone.now(),
                 )
             people[username] = user
         owner, citizen = people["camille"], people["awa"]
