@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 
-.PHONY: install install-test run migrate demo test test-fast test-postgres test-e2e lint lint-check fmt bench bench-quick migrations-check check-deploy messages clean
+.PHONY: install install-test run run-cluster migrate demo test test-fast test-postgres test-e2e lint lint-check fmt bench bench-quick migrations-check check-deploy messages clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -34,6 +34,12 @@ demo: migrate
 run: demo
 	@echo "Faire ensemble : http://$(HOST):$(PORT)/"
 	$(BIN)/daphne -b $(HOST) -p $(PORT) backend.asgi:application
+
+## run-cluster: Redis, PostgreSQL (data in .cluster/) and one daphne process per port of
+## CLUSTER_PORTS, all serving the same boards; Ctrl-C stops everything.
+CLUSTER_PORTS ?= 8001,8002
+run-cluster: install-test
+	$(BIN)/python -m tools.cluster --host $(HOST) --ports $(CLUSTER_PORTS)
 
 ## test: the whole suite — services, consumers (in-memory and real Redis), two daphne
 ## processes, and the browser tests on the system Chromium.
