@@ -69,13 +69,22 @@ def index_member(user) -> None:
     if not user.is_active:
         forget(Kind.MEMBER, user.pk)
         return
+    # Only what the member shows on their public page can find them.
+    shown = user.public_fields or []
+    parts = [user.username]
+    if "bio" in shown:
+        parts.append(user.bio)
+    if "skills" in shown:
+        parts += user.skills.values_list("name", flat=True)
+    if "themes" in shown:
+        parts += user.themes.values_list("name", flat=True)
     _save(
         Kind.MEMBER,
         user.pk,
         title=user.public_name,
-        summary="",
-        url="",
-        parts=[user.username],
+        summary=user.bio[:300] if "bio" in shown else "",
+        url=user.get_absolute_url(),
+        parts=parts,
     )
 
 

@@ -10,5 +10,11 @@ def theme_detail(request, slug: str):
         "theme": theme,
         "needs": theme.needs.order_by("-created_at")[:20],
         "partners": theme.partners.order_by("name"),
+        # The members who show this interest on their public page.
+        "members": [
+            member
+            for member in theme.members.filter(is_active=True).order_by("-date_joined")[:100]
+            if member.shows("themes")
+        ][:30],
     }
     return render(request, "themes/detail.html", context)

@@ -132,4 +132,11 @@ def test_a_theme_page_gathers_needs_and_partners(client, town):
     html = client.get(reverse("themes:detail", args=["solidarite"])).content.decode()
     assert need.title.replace("'", "&#x27;") in html and "microDON" in html
     assert "Sceaux Smart" not in html
+    shown, hidden = make_user("Chloé"), make_user("Denis")
+    for person, fields in ((shown, ["themes"]), (hidden, [])):
+        person.public_fields = fields
+        person.save()
+        person.themes.add(make_theme("Solidarité"))
+    html = client.get(reverse("themes:detail", args=["solidarite"])).content.decode()
+    assert "Chloé" in html and "Denis" not in html
     assert client.get(reverse("themes:detail", args=["inconnue"])).status_code == 404

@@ -93,3 +93,21 @@ def test_the_search_page_costs_the_same_queries_with_many_results(client):
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("search:search"), {"q": "repair"})
     assert len(many) == len(few) <= 4
+
+
+def test_members_are_found_by_what_they_show_only():
+    from backend.accounts import services as accounts
+    from backend.territories.models import Skill
+
+    awa, bruno = make_user("Awa"), make_user("Bruno")
+    couture = Skill.objects.create(name="Couture", slug="couture", is_managed=True)
+    for person, shown in ((awa, ["skills"]), (bruno, [])):
+        accounts.update_profile(
+            actor=person,
+            user_id=person.pk,
+            display_name=person.display_name,
+            kind="person",
+            skills=[couture],
+            public_fields=shown,
+        )
+    assert titles("couture") == ["Awa"]

@@ -58,3 +58,31 @@ def test_the_board_page_has_no_serious_accessibility_issue(person):
     reader.goto(board.get_absolute_url())
     expect(reader.locator("#connection")).to_have_attribute("data-state", "connected")
     assert serious_violations(reader) == []
+
+
+def test_the_directory_needs_search_and_profile_pages_have_no_serious_issue(person):
+    from backend.needs import services as needs
+    from tests.factories import make_partner, make_project, make_territory, make_theme
+
+    awa, louise = make_user("Awa"), make_user("Louise", moderator=True)
+    partner = make_partner("France Active", steps=("financement", "garantie"), managers=[louise])
+    make_project(awa, title="Une équipe de quartier")
+    need = needs.publish_need(
+        actor=louise,
+        territory=make_territory(),
+        title="Des lieux pour se rencontrer",
+        description="Un café des habitants.",
+        themes=[make_theme("Solidarité")],
+    )
+    page = person(awa)
+    for url in (
+        "/partenaires/",
+        partner.get_absolute_url(),
+        "/besoins/",
+        need.get_absolute_url(),
+        "/recherche/?q=equipe",
+        "/profil/",
+        awa.get_absolute_url(),
+    ):
+        page.goto(url)
+        assert serious_violations(page) == [], url
