@@ -19,7 +19,9 @@ def make_territory(name: str = "Sceaux") -> Territory:
     return territory
 
 
-def make_user(name: str | None = None, *, moderator: bool = False):
+def make_user(name: str | None = None, *, moderator: bool = False, confirmed: bool = True):
+    from django.utils import timezone
+
     n = next(_counter)
     username = (name or f"membre{n}").lower()
     return get_user_model().objects.create_user(
@@ -29,6 +31,7 @@ def make_user(name: str | None = None, *, moderator: bool = False):
         display_name=name or f"Membre {n}",
         is_staff=moderator,
         territory=make_territory(),
+        email_confirmed_at=timezone.now() if confirmed else None,
     )
 
 

@@ -1,4 +1,5 @@
-"""Avatars: any image a phone produces goes in; a small square WebP comes out.
+"""Uploaded images (avatars, project images): any image a phone produces goes in; a WebP of
+the right size comes out.
 
 The upload is decoded by Pillow (so a file that only pretends to be an image is refused),
 limited in bytes and in pixels, cropped to a centred square, resized, and re-encoded: no
@@ -21,7 +22,8 @@ MAX_PIXELS = 40_000_000
 SIZE = 256
 
 
-def process(upload) -> ContentFile:
+def process(upload, *, size: tuple[int, int] = (SIZE, SIZE)) -> ContentFile:
+    """`upload` as a WebP of `size` (cropped to its proportions, centred)."""
     if upload.size > MAX_BYTES:
         raise Invalid(_("La photo est trop lourde (2 Mo au plus)."))
     try:
@@ -29,7 +31,7 @@ def process(upload) -> ContentFile:
             if image.width * image.height > MAX_PIXELS:
                 raise Invalid(_("La photo est trop grande."))
             image = ImageOps.exif_transpose(image)
-            image = ImageOps.fit(image.convert("RGB"), (SIZE, SIZE), Image.Resampling.LANCZOS)
+            image = ImageOps.fit(image.convert("RGB"), size, Image.Resampling.LANCZOS)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         raise Invalid(_("Ce fichier n'est pas une image lisible (JPEG, PNG ou WebP).")) from None
     out = io.BytesIO()
