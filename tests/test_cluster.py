@@ -31,7 +31,7 @@ def test_a_busy_port_stops_it_before_anything_starts(tmp_path, capsys):
         busy = taken.getsockname()[1]
         code = cluster.main(["--ports", f"{free_port()},{busy}", "--data", str(tmp_path)])
     assert code == 1
-    assert f"already in use: {busy}" in capsys.readouterr().out
+    assert f"Cannot listen on 127.0.0.1 port(s) {busy}:" in capsys.readouterr().out
     assert list(tmp_path.iterdir()) == []
     assert {s: signal.getsignal(s) for s in handlers} == handlers
 

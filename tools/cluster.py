@@ -16,7 +16,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from contextlib import ExitStack
@@ -68,9 +67,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def postgres_directory(data: Path) -> Path:
+def postgres_directory(data: Path) -> Path | None:
     """Where PostgreSQL keeps its cluster. Run as root, the server runs as `postgres`: when
-    that user cannot write under the repository, a temporary folder (not kept) does."""
+    that user cannot write under the repository, None (a throw-away cluster)."""
     directory = data / "postgres"
     if os.geteuid() != 0:
         return directory
@@ -82,7 +81,7 @@ def postgres_directory(data: Path) -> Path:
     if reachable.returncode == 0:
         return directory
     print("The postgres user cannot write under the repository: the database is not kept.")
-    return Path(tempfile.mkdtemp(prefix="faire-ensemble-cluster-"))
+    return None
 
 
 def manage(*args: str, env: dict) -> None:
@@ -98,7 +97,8 @@ def relay(server: DaphneServer) -> None:
 def run(args: argparse.Namespace, stack: ExitStack) -> int:
     busy = [port for port in args.ports if not port_is_free(port, args.host)]
     if busy:
-        print(f"Port(s) already in use: {', '.join(map(str, busy))}. Choose others with --ports")
+        ports = ", ".join(map(str, busy))
+        print(f"Cannot listen on {args.host} port(s) {ports}: in use, or not an address here.")
         return 1
     if not postgres_on_path():
         print(POSTGRES_MISSING)
@@ -136,7 +136,12 @@ def run(args: argparse.Namespace, stack: ExitStack) -> int:
             **{k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DEBUG", "ALLOWED_HOSTS")},
         )
         stack.callback(server.stop)  # before start: a process that fails to listen is stopped
-        server.start()
+        try:
+            server.start()
+        except RuntimeError:
+            if server.process is not None and server.process.poll() is not None:
+                print(server.process.stdout.read().decode(errors="replace"), end="")
+            raise
         threading.Thread(target=relay, args=(server,), daemon=True).start()
         servers.append(server)
 
