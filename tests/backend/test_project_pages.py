@@ -1,0 +1,181 @@
+"""Project pages: the list with filters, sorting and pages; a project's page; the team's forms."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from backend.needs import services as needs
+from backend.partners import services as partners
+from backend.projects import services
+from backend.projects.models import Invitation, Project, Stage
+from backend.territories.models import Neighbourhood
+from tests.factories import (
+    make_board,
+    make_partner,
+    make_project,
+    make_territory,
+    make_theme,
+    make_user,
+)
+from tests.web import post, signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(response) -> list[str]:
+    return [project.title for project in response.context["page"]]
+
+
+def test_the_list_filters_by_theme_stage_neighbourhood_and_need(client):
+    awa, louise = make_user("Awa"), make_user("Louise", moderator=True)
+    green = make_theme("Environnement")
+    blagis = Neighbourhood.objects.create(
+        territory=make_territory(), name="Les Blagis", slug="les-blagis"
+    )
+    repair = make_project(awa, title="Repair Café")
+    repair.themes.add(green)
+    repair.stage, repair.neighbourhood = Stage.FUNDING, blagis
+    repair.save()
+    make_project(awa, title="Chorale")
+    need = needs.publish_need(
+        actor=louise, territory=make_territory(), title="Réparer", description="…"
+    )
+    needs.declare_answer(actor=awa, need_id=need.pk, project_id=repair.pk)
+    url = reverse("projects:list")
+    assert titles(client.get(url, {"theme": "environnement"})) == ["Repair Café"]
+    assert titles(client.get(url, {"stage": "financement"})) == ["Repair Café"]
+    assert titles(client.get(url, {"neighbourhood": "les-blagis"})) == ["Repair Café"]
+    assert titles(client.get(url, {"need": need.slug})) == ["Repair Café"]
+    assert titles(client.get(url, {"q": "chor"})) == ["Chorale"]
+    assert sorted(titles(client.get(url, {"stage": "n-importe-quoi"}))) == [
+        "Chorale",
+        "Repair Café",
+    ]
+
+
+def test_sorting_by_followers_and_by_stage(client):
+    awa = make_user("Awa")
+    quiet, popular = make_project(awa, title="Calme"), make_project(awa, title="Populaire")
+    for n in range(3):
+        services.follow(actor=make_user(f"Fan {n}"), project_id=popular.pk)
+    url = reverse("projects:list")
+    assert titles(client.get(url, {"sort": "followed"})) == ["Populaire", "Calme"]
+    quiet.stage = Stage.GROWTH
+    quiet.save()
+    assert titles(client.get(url, {"sort": "stage"})) == ["Calme", "Populaire"]
+
+
+def test_the_list_is_paginated_and_its_queries_do_not_grow(client):
+    awa = make_user("Awa")
+    theme = make_theme("Solidarité")
+    for n in range(3):
+        make_project(awa, title=f"Projet {n:02}").themes.add(theme)
+    url = reverse("projects:list")
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for n in range(3, 30):
+        make_project(awa, title=f"Projet {n:02}").themes.add(theme)
+    with CaptureQueriesContext(connection) as many:
+        first = client.get(url)
+    assert len(many) == len(few)
+    assert len(titles(first)) == 24 and first.context["page"].paginator.num_pages == 2
+    assert len(titles(client.get(url, {"page": 2}))) == 6
+    assert titles(client.get(url, {"page": 99})) == titles(client.get(url, {"page": 2}))
+    assert 'rel="next"' in first.content.decode()
+
+
+def test_the_project_page_shows_its_life_and_costs_the_same_queries_as_it_grows(client):
+    awa, louise = make_user("Awa"), make_user("Louise", moderator=True)
+    project = make_project(awa, title="Repair Café")
+    project.description = "**Réparer** ensemble <script>alert(1)</script>"
+    project.stage = Stage.TEST
+    project.save()
+    make_board(awa, project=project, title="Idées")
+    partner = make_partner("France Active", managers=[louise])
+    request = partners.request_support(
+        actor=awa,
+        project_id=project.pk,
+        partner_id=partner.pk,
+        step="financement",
+        message="Un prêt",
+    )
+    partners.answer_request(actor=louise, request_id=request.pk, accept=True)
+    with CaptureQueriesContext(connection) as few:
+        html = client.get(project.get_absolute_url()).content.decode()
+    assert "<strong>Réparer</strong>" in html and "<script>alert" not in html
+    assert 'aria-current="step">Test</li>' in html
+    assert "France Active" in html and "Un prêt" not in html  # the requests: team only
+    assert "a proposé une idée" not in html and "a ouvert un tableau" in html
+    for n in range(8):
+        services.follow(actor=make_user(f"Fan {n}"), project_id=project.pk)
+        make_board(awa, project=project, title=f"Tableau {n}")
+        project.memberships.create(user=make_user(f"Membre {n}"))
+    with CaptureQueriesContext(connection) as many:
+        client.get(project.get_absolute_url())
+    assert len(many) == len(few)
+    assert "Un prêt" in signed_in(awa).get(project.get_absolute_url()).content.decode()
+
+
+def test_creating_a_project_through_the_page():
+    url = reverse("projects:create")
+    data = {"title": "Jardin partagé", "summary": "Cultiver ensemble", "stage": "idee", "links": ""}
+    unconfirmed = signed_in(make_user("Chloé", confirmed=False))
+    assert post(unconfirmed, url, data).status_code == 400
+    assert not Project.objects.exists()
+    awa = make_user("Awa")
+    response = post(signed_in(awa), url, data)
+    project = Project.objects.get()
+    assert response["Location"] == project.get_absolute_url()
+    assert project.owner == awa and project.memberships.get().role == "owner"
+    assert post(signed_in(awa), url, {**data, "title": ""}).status_code == 400
+
+
+def test_only_the_team_edits_the_page():
+    awa, bruno, chloe = make_user("Awa"), make_user("Bruno"), make_user("Chloé")
+    project = make_project(awa, title="Repair Café", members=[bruno])
+    url = reverse("projects:edit", args=[project.slug])
+    data = {
+        "title": "Repair Café du marché",
+        "stage": "lancement",
+        "links": "https://r.example.org",
+    }
+    assert signed_in(chloe).get(url).status_code == 403
+    assert post(signed_in(chloe), url, data).status_code == 403
+    assert post(signed_in(bruno), url, data).status_code == 302
+    project.refresh_from_db()
+    assert (project.title, project.stage) == ("Repair Café du marché", "lancement")
+
+
+def test_the_team_forms_invite_join_hand_over_and_leave():
+    awa, bruno = make_user("Awa"), make_user("Bruno")
+    project = make_project(awa, title="Repair Café")
+    awa_client, bruno_client = signed_in(awa), signed_in(bruno)
+    slug = project.slug
+    assert (
+        post(
+            bruno_client, reverse("projects:invite", args=[slug]), {"identifier": "awa"}
+        ).status_code
+        == 403
+    )
+    post(awa_client, reverse("projects:invite", args=[slug]), {"identifier": "bruno"})
+    invitation = Invitation.objects.get()
+    assert "Rejoindre l'équipe" in bruno_client.get(project.get_absolute_url()).content.decode()
+    answer = reverse("projects:answer_invitation", args=[slug, invitation.pk])
+    post(bruno_client, answer, {"decision": "accept"})
+    assert services.is_member(bruno, project)
+    post(awa_client, reverse("projects:transfer", args=[slug]), {"to_user": bruno.pk})
+    project.refresh_from_db()
+    assert project.owner == bruno
+    post(awa_client, reverse("projects:leave", args=[slug]), {})
+    assert not services.is_member(awa, project)
+
+
+def test_following_from_the_page():
+    awa = make_user("Awa")
+    project = make_project(make_user("Bruno"))
+    client = signed_in(awa)
+    post(client, reverse("projects:follow", args=[project.slug]), {})
+    assert "1 personne le suit" in client.get(project.get_absolute_url()).content.decode()
+    post(client, reverse("projects:follow", args=[project.slug]), {"follow": "0"})
+    assert project.follows.count() == 0
