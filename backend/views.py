@@ -1,15 +1,20 @@
+from django.contrib.auth import get_user_model
 from django.shortcuts import render
 
+from backend.needs.models import Need
 from backend.projects.models import Project
 from boards.selectors import readable_boards
 
 
 def home(request):
-    return render(
-        request,
-        "home.html",
-        {
-            "projects": Project.objects.order_by("-created_at")[:6],
-            "boards": readable_boards(request.user)[:6],
+    """What is alive on the territory: recent projects, open needs, live boards, the counts."""
+    context = {
+        "projects": Project.objects.select_related("neighbourhood").order_by("-created_at")[:6],
+        "needs": Need.objects.filter(status=Need.Status.OPEN).order_by("-created_at")[:5],
+        "boards": readable_boards(request.user).order_by("-created_at")[:6],
+        "counts": {
+            "members": get_user_model().objects.filter(is_active=True).count(),
+            "projects": Project.objects.count(),
         },
-    )
+    }
+    return render(request, "home.html", context)

@@ -179,3 +179,17 @@ def test_following_from_the_page():
     assert "1 personne le suit" in client.get(project.get_absolute_url()).content.decode()
     post(client, reverse("projects:follow", args=[project.slug]), {"follow": "0"})
     assert project.follows.count() == 0
+
+
+def test_the_home_page_shows_what_is_alive_in_constant_queries(client):
+    awa, louise = make_user("Awa"), make_user("Louise", moderator=True)
+    make_project(awa, title="Repair Café")
+    needs.publish_need(actor=louise, territory=make_territory(), title="Des lieux", description="…")
+    with CaptureQueriesContext(connection) as few:
+        html = client.get("/").content.decode()
+    assert "Repair Café" in html and "Des lieux" in html and "2 membres" in html
+    for n in range(10):
+        make_board(awa, project=make_project(awa, title=f"Projet {n}"))
+    with CaptureQueriesContext(connection) as many:
+        client.get("/")
+    assert len(many) == len(few)
