@@ -10,10 +10,8 @@ def is_signed_in(user) -> bool:
 
 
 def manages(user, partner: Partner) -> bool:
-    """The accounts that represent the partner (and the territory's moderators)."""
-    if not is_signed_in(user):
-        return False
-    return user.is_moderator or partner.managers.filter(pk=user.pk).exists()
+    """The accounts that represent the partner: they alone answer in its name."""
+    return is_signed_in(user) and partner.managers.filter(pk=user.pk).exists()
 
 
 def is_project_team(user, project) -> bool:
