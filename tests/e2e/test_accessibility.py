@@ -66,7 +66,10 @@ def test_the_directory_needs_search_and_profile_pages_have_no_serious_issue(pers
 
     awa, louise = make_user("Awa"), make_user("Louise", moderator=True)
     partner = make_partner("France Active", steps=("financement", "garantie"), managers=[louise])
-    make_project(awa, title="Une équipe de quartier")
+    project = make_project(awa, title="Une équipe de quartier")
+    project.slug = "une-equipe-de-quartier"
+    project.description = "**Réparer** ensemble, *chaque* samedi.\n\n- un\n- deux"
+    project.save()
     need = needs.publish_need(
         actor=louise,
         territory=make_territory(),
@@ -83,6 +86,25 @@ def test_the_directory_needs_search_and_profile_pages_have_no_serious_issue(pers
         "/recherche/?q=equipe",
         "/profil/",
         awa.get_absolute_url(),
+        "/projets/",
+        "/projets/?theme=solidarite&sort=followed",
+        "/projets/nouveau/",
+        "/projets/une-equipe-de-quartier/",
+        "/projets/une-equipe-de-quartier/modifier/",
+        "/thematiques/solidarite/",
+        "/partenaires/demandes/",
+        "/profil/supprimer/",
+        "/",
     ):
         page.goto(url)
         assert serious_violations(page) == [], url
+
+
+def test_the_pages_for_newcomers_and_the_town_have_no_serious_issue(person):
+    for url in ("/inscription/", "/mot-de-passe/oublie/", "/partenaires/?etape=test"):
+        page = person()
+        page.goto(url)
+        assert serious_violations(page) == [], url
+    page = person(make_user("Louise", moderator=True))
+    page.goto("/besoins/nouveau/")
+    assert serious_violations(page) == []
