@@ -16,9 +16,9 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from backend.needs.models import Need
+from backend.needs.models import Answer, Need
 from backend.partners.models import Offer, Partner
-from backend.projects.models import Project
+from backend.projects.models import Project, Stage
 from backend.territories.models import Theme
 
 PAGE_SIZE = 50
@@ -53,12 +53,24 @@ RESOURCES = {
     "projects": Resource(
         name="projects",
         summary="Les projets du territoire",
-        queryset=lambda: Project.objects.order_by("id"),
+        queryset=lambda: (
+            Project.objects.select_related("neighbourhood")
+            .prefetch_related(
+                "themes", Prefetch("need_answers", queryset=Answer.objects.select_related("need"))
+            )
+            .order_by("id")
+        ),
         fields={
             "id": INTEGER,
             "slug": STRING,
             "title": STRING,
             "summary": STRING,
+            "description": STRING,
+            "stage": {"type": "string", "enum": list(Stage.values)},
+            "neighbourhood": {"type": "string", "nullable": True},
+            "themes": SLUGS,
+            "needs": SLUGS,
+            "links": {"type": "array", "items": URL},
             "url": URL,
             "created_at": DATETIME,
         },
@@ -67,6 +79,12 @@ RESOURCES = {
             "slug": p.slug,
             "title": p.title,
             "summary": p.summary,
+            "description": p.description,
+            "stage": p.stage,
+            "neighbourhood": p.neighbourhood.name if p.neighbourhood else None,
+            "themes": [t.slug for t in p.themes.all()],
+            "needs": [a.need.slug for a in p.need_answers.all()],
+            "links": [link["url"] for link in p.links],
             "url": _url(request, p),
             "created_at": _iso(p.created_at),
         },

@@ -35,7 +35,10 @@ def test_each_endpoint_returns_public_fields_only(client, territory_data):
     data = client.get("/api/projects/").json()
     assert [p["title"] for p in data["results"]] == [f"Projet {n}" for n in range(5)]
     first = data["results"][0]
-    assert set(first) == {"id", "slug", "title", "summary", "url", "created_at"}
+    assert set(first) == {
+        "id", "slug", "title", "summary", "description", "stage", "neighbourhood", "themes",
+        "needs", "links", "url", "created_at",
+    }  # fmt: skip
     assert first["url"] == f"http://testserver{projects[0].get_absolute_url()}"
     text = client.get("/api/projects/").content.decode()
     for private in (owner.email, "password", "owner"):

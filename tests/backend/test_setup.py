@@ -136,6 +136,10 @@ def test_the_demo_territory_loads_once(capsys, settings):
         ("Le Comptoir de l'innovation", "incubation"),
         ("microDON", "micro-don"),
     } <= steps
+    voisinage = Project.objects.get(slug="voisinage")
+    assert voisinage.stage == "lancement"
+    assert [t.name for t in voisinage.themes.all()] == ["Solidarité"]
+    assert Partner.objects.get(slug="france-active").managers.get().username == "denis"
     counts += (Partner.objects.count(), Offer.objects.count(), Need.objects.count())
     call_command("load_demo")
     assert counts == (

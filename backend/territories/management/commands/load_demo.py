@@ -25,7 +25,22 @@ ACCOUNTS = [
     ("awa", "Awa Diallo", "citoyenne", False),
     ("camille", "Camille Martin", "porteuse de projets", False),
     ("moderation", "Louise Bernard", "modératrice de la Ville", True),
+    ("denis", "Denis Moreau", "chargé d'accompagnement chez France Active", False),
 ]
+
+# Where each demo project stands: its stage on the support chain, its theme, its neighbourhood.
+PROJECT_DETAILS = {
+    "Sceaux Smart": ("developpement", "Emploi et entrepreneuriat", "Centre-ville"),
+    "Mutum & Repair Café": ("test", "Environnement", "Les Blagis"),
+    "VoisinAge": ("lancement", "Solidarité", "Robinson"),
+    "Pari Solidaire": ("financement", "Solidarité", "Centre-ville"),
+    "FabLab numérique (CSCB)": ("emergence", "Numérique", "Les Blagis"),
+    "Reconnect": ("developpement", "Numérique", None),
+    "Chemin d'enfance": ("idee", "Éducation et jeunesse", "Charaire"),
+    "C'est bon esprit": ("test", "Environnement", "Les Musiciens"),
+    "Festival de musique (MJC)": ("lancement", "Culture", "Robinson"),
+    "KOEO": ("emergence", "Éducation et jeunesse", None),
+}
 
 PROJECTS = [
     (
@@ -221,6 +236,7 @@ class Command(BaseCommand):
                 )
             people[username] = user
         owner, citizen = people["camille"], people["awa"]
+        self._reference_lists(territory)
         for title, summary, ideas in PROJECTS:
             project = self._project(territory, owner, title, summary)
             if not project.boards.exists():
@@ -253,8 +269,7 @@ class Command(BaseCommand):
                 column_id=first.pk,
                 text="Un café des habitants dans chaque quartier",
             )
-        self._reference_lists(territory)
-        self._partners(territory)
+        self._partners(territory, people["denis"])
         self._needs(territory, people["moderation"])
         reindex_all()
         self.stdout.write(self.style.SUCCESS("Territoire de démonstration prêt : Sceaux."))
@@ -270,6 +285,13 @@ class Command(BaseCommand):
         )
         if created:
             Membership.objects.create(project=project, user=owner, role=Membership.Role.OWNER)
+            stage, theme, neighbourhood = PROJECT_DETAILS.get(title, ("idee", None, None))
+            project.stage = stage
+            project.description = f"{summary}\n\n**Rejoignez-nous** : l'équipe cherche des bras."
+            project.neighbourhood = Neighbourhood.objects.filter(name=neighbourhood).first()
+            project.save()
+            if theme:
+                project.themes.add(Theme.objects.get(name=theme))
         return project
 
     def _reference_lists(self, territory) -> None:
@@ -286,7 +308,7 @@ class Command(BaseCommand):
                 slug=slugify(name), defaults={"name": name, "is_managed": True}
             )
 
-    def _partners(self, territory) -> None:
+    def _partners(self, territory, representative) -> None:
         for name, summary, offers in PARTNERS:
             partner, created = Partner.objects.get_or_create(
                 slug=slugify(name),
@@ -295,6 +317,8 @@ class Command(BaseCommand):
             if created:
                 for step, description in offers:
                     Offer.objects.create(partner=partner, step=step, description=description)
+                if name == "France Active":
+                    partner.managers.add(representative)
 
     def _needs(self, territory, moderator) -> None:
         for title, description, theme in NEEDS:
