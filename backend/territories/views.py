@@ -8,6 +8,7 @@ def theme_detail(request, slug: str):
     theme = get_object_or_404(Theme, slug=slug)
     context = {
         "theme": theme,
+        "projects": theme.projects.order_by("-created_at")[:30],
         "needs": theme.needs.order_by("-created_at")[:20],
         "partners": theme.partners.order_by("name"),
         # The members who show this interest on their public page.

@@ -132,6 +132,10 @@ def test_a_theme_page_gathers_needs_and_partners(client, town):
     html = client.get(reverse("themes:detail", args=["solidarite"])).content.decode()
     assert need.title.replace("'", "&#x27;") in html and "microDON" in html
     assert "Sceaux Smart" not in html
+    make_project(owner, title="Voisins solidaires").themes.add(make_theme("Solidarité"))
+    make_project(owner, title="Chorale")
+    html = client.get(reverse("themes:detail", args=["solidarite"])).content.decode()
+    assert "Voisins solidaires" in html and "Chorale" not in html
     shown, hidden = make_user("Chloé"), make_user("Denis")
     for person, fields in ((shown, ["themes"]), (hidden, [])):
         person.public_fields = fields

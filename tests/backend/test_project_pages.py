@@ -193,3 +193,27 @@ def test_the_home_page_shows_what_is_alive_in_constant_queries(client):
     with CaptureQueriesContext(connection) as many:
         client.get("/")
     assert len(many) == len(few)
+
+
+def test_a_project_image_is_resized_and_a_file_that_is_no_image_is_refused():
+    import io
+
+    from PIL import Image
+
+    awa = make_user("Awa")
+    project = make_project(awa, title="Repair Café")
+    url = reverse("projects:edit", args=[project.slug])
+    fake = io.BytesIO(b"GIF89a but not really")
+    fake.name = "image.gif"
+    data = {"title": "Repair Café", "stage": "idee", "links": ""}
+    assert post(signed_in(awa), url, {**data, "image": fake}).status_code == 400
+    project.refresh_from_db()
+    assert not project.image
+    picture = io.BytesIO()
+    Image.new("RGB", (3000, 2000), (10, 120, 60)).save(picture, "JPEG")
+    picture.name = "photo.jpg"
+    picture.seek(0)
+    assert post(signed_in(awa), url, {**data, "image": picture}).status_code == 302
+    project.refresh_from_db()
+    with Image.open(project.image.path) as stored:
+        assert (stored.format, stored.size) == ("WEBP", (1200, 630))
