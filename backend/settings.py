@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "backend.api",
     "realtime",
     "boards",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -202,6 +204,9 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Faire ensemble <ne-pas-repondre@localhost>"
 )
+
+# The public address of the site, for links in e-mails sent outside a request.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Uploaded files (avatars). Served by Django in DEBUG; behind nginx in production.
 MEDIA_URL = "media/"

@@ -15,6 +15,7 @@ urlpatterns = [
     path("thematiques/", include("backend.territories.urls")),
     path("recherche/", include("backend.search.urls")),
     path("api/", include("backend.api.urls")),
+    path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

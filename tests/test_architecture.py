@@ -6,7 +6,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [
     path
-    for folder in ("backend", "realtime", "boards")
+    for folder in ("backend", "realtime", "boards", "notifications")
     for path in (ROOT / folder).rglob("*.py")
     if "migrations" not in path.parts
 ]
@@ -22,7 +22,11 @@ def calls(pattern: str) -> set[str]:
 
 
 def test_only_services_append_to_the_stream_log():
-    assert calls(r"\bappend_event\(") == {"boards/services.py", "realtime/streams.py"}
+    assert calls(r"\bappend_event\(") == {
+        "boards/services.py",
+        "notifications/services.py",
+        "realtime/streams.py",
+    }
 
 
 def test_only_the_stream_log_publishes():

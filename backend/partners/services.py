@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from backend.partners import rules
 from backend.partners.models import Offer, Partner, SupportRequest
 from backend.projects.models import Project
+from notifications.models import Kind
+from notifications.services import notify
 from realtime.errors import Conflict, Forbidden, Invalid, NotFound
 
 MESSAGE_MAX = 2000
@@ -54,7 +56,7 @@ def answer_request(*, actor, request_id: int, accept: bool, answer: str = "") ->
     """The partner accepts or declines a pending request, once."""
     request = (
         SupportRequest.objects.select_for_update(of=("self",))
-        .select_related("partner")
+        .select_related("partner", "project")
         .filter(pk=request_id)
         .first()
     )
@@ -69,4 +71,18 @@ def answer_request(*, actor, request_id: int, accept: bool, answer: str = "") ->
     request.answered_by = actor
     request.answered_at = timezone.now()
     request.save(update_fields=["status", "answer", "answered_by", "answered_at"])
+    words = {"partner": request.partner.name, "project": request.project.title}
+    title = (
+        _("%(partner)s accepte d'accompagner « %(project)s »")
+        if accept
+        else _("%(partner)s décline la demande de « %(project)s »")
+    ) % words
+    notify(
+        request.project.members.all(),
+        kind=Kind.SUPPORT_ANSWER,
+        title=title,
+        body=request.answer,
+        url=request.project.get_absolute_url(),
+        actor=actor,
+    )
     return request

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from backend.accounts.services import can_publish
 from backend.projects.models import Follow, Invitation, Membership, Project, Stage
 from backend.territories.slugs import unique_slug
+from notifications.models import Kind
+from notifications.services import notify
 from realtime.errors import Conflict, Forbidden, Invalid, NotFound
 
 TITLE_MAX = 120
@@ -150,7 +152,18 @@ def invite(*, actor, project_id: int, identifier: str) -> Invitation:
         raise Conflict(_("Cette personne fait déjà partie de l'équipe."))
     try:
         with transaction.atomic():
-            return Invitation.objects.create(project=project, invited=person, invited_by=actor)
+            invitation = Invitation.objects.create(
+                project=project, invited=person, invited_by=actor
+            )
+            notify(
+                [person],
+                kind=Kind.INVITATION,
+                title=_("%(name)s vous invite dans l'équipe de « %(project)s »")
+                % {"name": actor.public_name, "project": project.title},
+                url=project.get_absolute_url(),
+                actor=actor,
+            )
+            return invitation
     except IntegrityError:
         raise Conflict(_("Cette personne est déjà invitée.")) from None
 
@@ -205,7 +218,18 @@ def follow(*, actor, project_id: int) -> bool:
         raise Forbidden(_("Connectez-vous pour suivre un projet."))
     if not Project.objects.filter(pk=project_id).exists():
         raise NotFound()
-    _follow, created = Follow.objects.get_or_create(project_id=project_id, user=actor)
+    with transaction.atomic():
+        _follow, created = Follow.objects.get_or_create(project_id=project_id, user=actor)
+        if created:
+            project = Project.objects.get(pk=project_id)
+            notify(
+                project.members.all(),
+                kind=Kind.NEW_FOLLOWER,
+                title=_("%(name)s suit maintenant « %(project)s »")
+                % {"name": actor.public_name, "project": project.title},
+                url=project.get_absolute_url(),
+                actor=actor,
+            )
     return created
 
 
