@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "backend.territories",
     "backend.projects",
     "backend.partners",
+    "backend.calls",
     "backend.needs",
     "backend.search",
     "backend.api",

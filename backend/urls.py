@@ -12,6 +12,7 @@ urlpatterns = [
     path("tableaux/", include("boards.urls")),
     path("partenaires/", include("backend.partners.urls")),
     path("besoins/", include("backend.needs.urls")),
+    path("appels/", include("backend.calls.urls")),
     path("thematiques/", include("backend.territories.urls")),
     path("recherche/", include("backend.search.urls")),
     path("api/", include("backend.api.urls")),

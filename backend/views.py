@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.shortcuts import render
 
+from backend.calls.models import Call
 from backend.needs.models import Need
 from backend.projects.models import Project
 from boards.selectors import readable_boards
@@ -11,6 +12,9 @@ def home(request):
     context = {
         "projects": Project.objects.select_related("neighbourhood").order_by("-created_at")[:6],
         "needs": Need.objects.filter(status=Need.Status.OPEN).order_by("-created_at")[:5],
+        "calls": Call.objects.filter(status=Call.Status.OPEN)
+        .select_related("project")
+        .order_by("-created_at")[:5],
         "boards": readable_boards(request.user).order_by("-created_at")[:6],
         "counts": {
             "members": get_user_model().objects.filter(is_active=True).count(),

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from backend.needs.models import Need
 from backend.projects.models import Stage
 from backend.projects.services import DESCRIPTION_MAX, SUMMARY_MAX, TITLE_MAX
-from backend.territories.models import Neighbourhood, Theme
+from backend.territories.models import Neighbourhood, Skill, Theme
 
 
 class ProjectForm(forms.Form):
@@ -85,6 +85,13 @@ class ProjectFilters(forms.Form):
         to_field_name="slug",
         required=False,
         empty_label=_("Tous"),
+    )
+    skill = forms.ModelChoiceField(
+        label=_("Cherche la compétence"),
+        queryset=Skill.objects.filter(is_managed=True),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Toutes"),
     )
     sort = forms.ChoiceField(label=_("Trier"), choices=SORTS, required=False)
 

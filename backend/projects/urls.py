@@ -1,5 +1,6 @@
 from django.urls import path
 
+from backend.calls import views as calls
 from backend.projects import views
 
 app_name = "projects"
@@ -17,4 +18,5 @@ urlpatterns = [
     path("<slug:slug>/equipe/quitter/", views.leave, name="leave"),
     path("<slug:slug>/equipe/transmettre/", views.transfer, name="transfer"),
     path("<slug:slug>/suivre/", views.follow, name="follow"),
+    path("<slug:slug>/appels/nouveau/", calls.call_create, name="new_call"),
 ]

@@ -56,6 +56,8 @@ def project_list(request):
             projects = projects.filter(neighbourhood=data["neighbourhood"])
         if data["need"]:
             projects = projects.filter(need_answers__need=data["need"])
+        if data["skill"]:  # looking for this skill: an open call seeks it
+            projects = projects.filter(calls__status="open", calls__skills=data["skill"])
         sort = data["sort"] or "recent"
     if sort == "followed":
         projects = projects.annotate(n_followers=Count("follows")).order_by(
@@ -133,6 +135,7 @@ def project_detail(request, slug):
         else [],
         "invite_form": InviteForm(),
         "activity": activity,
+        "calls": project.calls.exclude(status="closed").prefetch_related("skills"),
     }
     return render(request, "projects/detail.html", context)
 
