@@ -434,3 +434,17 @@ async def test_error_messages_speak_the_readers_language(query, header, expected
     frame = next(frame for frame in frames if frame["type"] == "error")
     assert frame["message"].startswith(expected)
     await ws.disconnect()
+
+
+async def test_after_a_restore_new_epochs_turn_resumes_into_snapshots(board_client):
+    from django.core.management import call_command
+
+    owner, member, citizen, board, column = await scene()
+    first = board_client(board, owner)
+    hello = await first.connect()
+    await first.close()
+    await db(call_command)("new_epochs")
+    query = f"?since={hello['seq']}&epoch={hello['epoch']}"
+    again = await board_client(board, owner, query=query).connect()
+    assert again["replay"] is False and "state" in again
+    assert again["epoch"] != hello["epoch"]
