@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from boards import rules, selectors, services
-from boards.models import CARD_TEXT_MAX, COLUMN_TITLE_MAX, Board, CardColor
+from boards.models import CARD_TEXT_MAX, COLUMN_TITLE_MAX, Board, CardColor, Phase
 from realtime import protocol
 from realtime.consumers import StreamConsumer, StreamRefused
 from realtime.protocol import ID, OPTIONAL_ID, Field
@@ -36,6 +36,7 @@ class BoardConsumer(StreamConsumer):
             "title": Field(str, required=False, max_length=120, min_length=1),
             "locked": Field(bool, required=False),
             "votes_per_person": Field(int, required=False),
+            "phase": Field(str, required=False, choices=tuple(Phase.values)),
         },
     }
     signal_schemas = {

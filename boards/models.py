@@ -18,6 +18,17 @@ class CardColor(models.TextChoices):
     PURPLE = "purple", _("violet")
 
 
+class Phase(models.TextChoices):
+    """The phases a facilitator runs a workshop table through ("" : a board without phases)."""
+
+    WELCOME = "accueil", _("Accueil")
+    IDEAS = "idees", _("Idées")
+    GROUPING = "regroupement", _("Regroupement")
+    VOTE = "vote", _("Vote")
+    RESULTS = "resultats", _("Résultats")
+    CLOSED = "clos", _("Clos")
+
+
 class Board(models.Model):
     """An idea board, attached to a project or standalone. Written only by boards.services."""
 
@@ -41,6 +52,7 @@ class Board(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text=_("0 : pas de vote sur ce tableau."),
     )
+    phase = models.CharField(_("phase"), max_length=12, choices=Phase.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -5,11 +5,21 @@ Writing: signed-in members add cards and vote; authors edit and delete their own
 the board's team (its project's members, its creator, the territory's moderators)
 moderates: edits or deletes any card, manages columns, locks the board.
 A locked board refuses every write but the team's.
+A workshop table follows its phases: cards are written in the ideas phase, moved while
+ideas are grouped, voted in the vote phase, and nothing happens once closed — for everyone
+but the facilitator (the board's team).
 """
 
 from __future__ import annotations
 
-from boards.models import Board, Card
+from boards.models import Board, Card, Phase
+
+# What each phase lets participants do.
+PHASE_ALLOWS = {
+    "write": {Phase.IDEAS},
+    "move": {Phase.IDEAS, Phase.GROUPING},
+    "vote": {Phase.VOTE},
+}
 
 
 def is_signed_in(user) -> bool:
@@ -36,12 +46,23 @@ def can_moderate_board(user, board: Board) -> bool:
     return is_board_team(user, board)
 
 
+def phase_allows(user, board: Board, action: str) -> bool:
+    if not board.phase or can_moderate_board(user, board):
+        return True
+    return board.phase in PHASE_ALLOWS[action]
+
+
 def can_add_card(user, board: Board) -> bool:
-    return is_signed_in(user) and can_read_board(user, board)
+    return is_signed_in(user) and can_read_board(user, board) and phase_allows(user, board, "write")
 
 
 def can_vote(user, board: Board) -> bool:
-    return is_signed_in(user) and can_read_board(user, board) and board.votes_per_person > 0
+    return (
+        is_signed_in(user)
+        and can_read_board(user, board)
+        and board.votes_per_person > 0
+        and phase_allows(user, board, "vote")
+    )
 
 
 def can_edit_card(user, card: Card) -> bool:

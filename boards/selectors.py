@@ -14,6 +14,7 @@ def board_data(board: Board) -> dict:
         "id": board.pk,
         "title": board.title,
         "locked": board.locked,
+        "phase": board.phase,
         "votes_per_person": board.votes_per_person,
         "is_public": board.is_public,
         "project": board.project_id,

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from boards import positions, rules
 from boards.models import (
@@ -27,6 +28,7 @@ from boards.models import (
     CardColor,
     CardRevision,
     Column,
+    Phase,
     Vote,
 )
 from boards.selectors import board_data, card_data, column_data, voted_cards
@@ -119,9 +121,10 @@ def update_board(
     title: str | None = None,
     locked: bool | None = None,
     votes_per_person: int | None = None,
+    phase: str | None = None,
     op_id: str = "",
 ) -> Applied:
-    """Rename, lock/unlock or change the vote budget of a board (its team only)."""
+    """Rename, lock/unlock, change the vote budget or the phase of a board (its team only)."""
     if not rules.can_moderate_board(actor, board):
         raise Forbidden(_("Seule l'équipe du tableau peut le modifier."))
     if title is not None:
@@ -130,7 +133,11 @@ def update_board(
         board.locked = bool(locked)
     if votes_per_person is not None:
         board.votes_per_person = _clean_votes(votes_per_person)
-    board.save(update_fields=["title", "locked", "votes_per_person"])
+    if phase is not None:
+        if phase not in Phase.values:
+            raise Invalid(_("Phase inconnue."))
+        board.phase = phase
+    board.save(update_fields=["title", "locked", "votes_per_person", "phase"])
     return _emit(board, actor, op_id, "board.updated", {"board": board_data(board)})
 
 
@@ -185,6 +192,7 @@ def create_card(
     op_id: str = "",
 ) -> Applied:
     """Add a card at the end of a column. Any signed-in reader of an unlocked board may."""
+    _check_phase(actor, board, "write")
     if not rules.can_add_card(actor, board):
         raise Forbidden(_("Connectez-vous pour ajouter une idée."))
     _check_unlocked(actor, board)
@@ -260,7 +268,7 @@ def move_card(
     op_id: str = "",
 ) -> Applied:
     """Put a card in `column_id` right after card `after_id` (None: at the top)."""
-    card = _editable_card(actor, board, card_id)
+    card = _editable_card(actor, board, card_id, action="move")
     column = _column(board, column_id)
     siblings = column.cards.filter(deleted_at__isnull=True).exclude(pk=card.pk)
     if after_id is None:
@@ -302,6 +310,7 @@ def restore_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Appli
 @board_op
 def vote_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Applied:
     """One vote per person and card, within the board's budget (checked under the lock)."""
+    _check_phase(actor, board, "vote")
     if not rules.can_vote(actor, board):
         raise Forbidden(_("Le vote n'est pas ouvert sur ce tableau pour vous."))
     _check_unlocked(actor, board)
@@ -322,6 +331,7 @@ def unvote_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Applie
     if not rules.is_signed_in(actor):
         raise Forbidden()
     _check_unlocked(actor, board)
+    _check_phase(actor, board, "vote")
     card = _card(board, card_id)
     deleted, _rows = Vote.objects.filter(card=card, voter=actor).delete()
     if not deleted:
@@ -368,10 +378,13 @@ def _column(board: Board, column_id: int) -> Column:
     return column
 
 
-def _editable_card(actor, board: Board, card_id: int, *, deleted: bool = False) -> Card:
+def _editable_card(
+    actor, board: Board, card_id: int, *, deleted: bool = False, action: str = "write"
+) -> Card:
     card = _card(board, card_id, deleted=deleted)
     _check_can_edit(actor, card)
     _check_unlocked(actor, board)
+    _check_phase(actor, board, action)
     return card
 
 
@@ -388,6 +401,22 @@ def _check_can_edit(actor, card: Card) -> None:
 def _check_unlocked(actor, board: Board) -> None:
     if rules.is_locked_for(actor, board):
         raise Locked()
+
+
+PHASE_REFUSALS = {
+    "write": gettext_lazy("Les idées s'écrivent pendant la phase « Idées »."),
+    "move": gettext_lazy(
+        "Les cartes se déplacent pendant les phases « Idées » et « Regroupement »."
+    ),
+    "vote": gettext_lazy("Le vote n'est pas ouvert : attendez la phase « Vote »."),
+}
+
+
+def _check_phase(actor, board: Board, action: str) -> None:
+    if not rules.phase_allows(actor, board, action):
+        if board.phase == Phase.CLOSED:
+            raise Locked(_("Cet atelier est clos : plus aucune modification n'est possible."))
+        raise Forbidden(PHASE_REFUSALS[action])
 
 
 def _clean_text(value, *, max_length: int, what) -> str:

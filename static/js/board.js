@@ -78,6 +78,20 @@
     return Boolean(state.board && state.board.locked && !me.can_moderate);
   }
 
+  // A workshop table follows its phases (the server decides; this only keeps the page honest).
+  const PHASE_ALLOWS = { write: ["idees"], move: ["idees", "regroupement"], vote: ["vote"] };
+
+  function phaseAllows(action) {
+    const phase = state.board && state.board.phase;
+    return !phase || me.can_moderate || PHASE_ALLOWS[action].includes(phase);
+  }
+
+  function followPhase() {
+    if (!me.id || me.can_moderate) return;
+    me.can_write = phaseAllows("write");
+    me.can_vote = state.board.votes_per_person > 0 && phaseAllows("vote");
+  }
+
   function canEdit(card) {
     return Boolean(me.id && (me.can_moderate || (card.author && card.author.id === me.id)));
   }
@@ -336,6 +350,7 @@
       case "board.created":
       case "board.updated":
         state.board = data.board;
+        followPhase();
         if (data.columns) { state.columns = data.columns; renderAll(); } else renderAll();
         break;
       case "column.created":
@@ -401,7 +416,7 @@
   }
 
   function move(card, columnId, afterId) {
-    if (locked()) return;
+    if (locked() || !phaseAllows("move")) return;
     if (card.column === columnId) {
       const siblings = sortedCards(columnId);
       const index = siblings.findIndex((c) => c.id === card.id);
@@ -485,7 +500,7 @@
   let drag = null;
 
   function startDrag(event, card) {
-    if (locked() || event.button > 0) return;
+    if (locked() || !phaseAllows("move") || event.button > 0) return;
     event.preventDefault();
     const node = document.getElementById("card-" + card.id);
     drag = { card: card, node: node, marker: el("li", { class: "drop-marker", "aria-hidden": "true" }) };
