@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "backend.projects",
     "backend.partners",
     "backend.calls",
+    "backend.workshops",
     "backend.needs",
     "backend.search",
     "backend.api",

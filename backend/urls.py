@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from backend import views
+from backend.workshops import views as workshop_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +14,8 @@ urlpatterns = [
     path("partenaires/", include("backend.partners.urls")),
     path("besoins/", include("backend.needs.urls")),
     path("appels/", include("backend.calls.urls")),
+    path("ateliers/", include("backend.workshops.urls")),
+    path("w/<str:code>", workshop_views.join, name="join_workshop"),
     path("thematiques/", include("backend.territories.urls")),
     path("recherche/", include("backend.search.urls")),
     path("api/", include("backend.api.urls")),

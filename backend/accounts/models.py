@@ -67,6 +67,8 @@ class User(AbstractUser):
     avatar = models.ImageField(_("photo"), upload_to=avatar_path, blank=True)
     public_fields = models.JSONField(_("champs publics"), default=_default_public_fields)
     email_confirmed_at = models.DateTimeField(_("adresse confirmée le"), null=True, blank=True)
+    # A workshop guest: a pseudonym bound to one browser session, until they sign up.
+    is_guest = models.BooleanField(_("invité d'atelier"), default=False)
 
     class Meta:
         verbose_name = _("membre")

@@ -19,9 +19,14 @@ from realtime.errors import Refused
 
 @require_http_methods(["GET", "POST"])
 def sign_up(request):
-    form = SignUpForm(request.POST or None)
+    # A workshop guest who signs up keeps their identity: their cards and votes become theirs.
+    guest = request.user if getattr(request.user, "is_guest", False) else None
+    initial = {"username": "", "email": ""} if guest else None
+    form = SignUpForm(request.POST or None, instance=guest, initial=initial)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
+        user = form.save(commit=False)
+        user.is_guest = False
+        user.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         services.send_confirmation(user, base_url=request.build_absolute_uri("/")[:-1])
         messages.info(
@@ -53,7 +58,7 @@ def profile(request, username: str):
     """A member's public page: what they chose to show, their projects, their organisations."""
     member = get_object_or_404(
         get_user_model()
-        .objects.filter(is_active=True)
+        .objects.filter(is_active=True, is_guest=False)
         .select_related("neighbourhood")
         .prefetch_related("skills", "themes"),
         username=username,

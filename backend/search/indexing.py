@@ -66,7 +66,7 @@ def index_partner(partner: Partner) -> None:
 
 
 def index_member(user) -> None:
-    if not user.is_active:
+    if not user.is_active or user.is_guest:  # a guest is a pseudonym for one workshop
         forget(Kind.MEMBER, user.pk)
         return
     # Only what the member shows on their public page can find them.
@@ -100,6 +100,6 @@ def reindex_all() -> int:
         index_need(need)
     for partner in Partner.objects.all():
         index_partner(partner)
-    for user in get_user_model().objects.filter(is_active=True):
+    for user in get_user_model().objects.filter(is_active=True, is_guest=False):
         index_member(user)
     return Document.objects.count()

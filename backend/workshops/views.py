@@ -1,0 +1,155 @@
+"""Workshop pages: setting up, joining with a code, the facilitator's console."""
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from backend.territories.models import Territory
+from backend.workshops import services
+from backend.workshops.forms import GuestForm, WorkshopForm
+from backend.workshops.models import Participant, Workshop
+from boards.models import Phase
+from realtime.errors import Forbidden, Refused
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def workshop_create(request):
+    if not services.can_facilitate(request.user):
+        raise PermissionDenied(_("Les ateliers sont animés par la Ville."))
+    form = WorkshopForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                workshop = services.create_workshop(
+                    actor=request.user,
+                    territory=request.user.territory or Territory.objects.first(),
+                    **form.cleaned_data,
+                )
+        except Refused as refused:
+            form.add_error(None, refused.message)
+        else:
+            return redirect("workshops:console", workshop_id=workshop.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "workshops/form.html", {"form": form}, status=status)
+
+
+def workshop_detail(request, workshop_id: int):
+    workshop = get_object_or_404(Workshop, pk=workshop_id)
+    seat = None
+    if request.user.is_authenticated:
+        seat = workshop.participants.filter(user=request.user).select_related("table").first()
+    context = {
+        "workshop": workshop,
+        "seat": seat,
+        "facilitator": request.user.is_authenticated and request.user.pk == workshop.facilitator_id,
+        "participants": workshop.participants.count(),
+    }
+    return render(request, "workshops/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def join(request, code: str):
+    try:
+        workshop = services.open_workshop(code)
+    except Refused as refused:
+        return render(request, "workshops/closed.html", {"message": refused.message}, status=404)
+    tables = list(workshop.tables.all())
+    user = request.user
+    if user.is_authenticated:
+        seat = Participant.objects.filter(workshop=workshop, user=user).first()
+        if seat is not None:
+            return redirect(seat.table.board)
+        if request.method == "POST" and not user.is_guest:
+            table_number = request.POST.get("table") or None
+            try:
+                seat = services.join_as_member(
+                    workshop=workshop,
+                    user=user,
+                    table_number=int(table_number) if table_number else None,
+                )
+            except (Refused, ValueError):
+                raise Http404 from None
+            return redirect(seat.table.board)
+    form = GuestForm(request.POST or None, tables=tables)
+    if request.method == "POST" and not user.is_authenticated and form.is_valid():
+        try:
+            guest, seat = services.join_as_guest(
+                workshop=workshop,
+                pseudonym=form.cleaned_data["pseudonym"],
+                neighbourhood=form.cleaned_data["neighbourhood"],
+                table_number=form.cleaned_data["table"],
+            )
+        except Refused as refused:
+            form.add_error(None, refused.message)
+        else:
+            # The guest identity lives in this browser's session, and nowhere else.
+            login(request, guest, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _("Bienvenue, %(name)s : vous êtes à la table %(n)s.")
+                % {"name": guest.display_name, "n": seat.table.number},
+            )
+            return redirect(seat.table.board)
+    status = 400 if request.method == "POST" else 200
+    context = {"workshop": workshop, "form": form, "tables": tables}
+    return render(request, "workshops/join.html", context, status=status)
+
+
+def qr_code(request, workshop_id: int):
+    """The join link as an SVG QR code, drawn here: no third-party service sees it."""
+    workshop = get_object_or_404(Workshop, pk=workshop_id)
+    url = request.build_absolute_uri(workshop.join_url())
+    svg = segno.make(url, error="m").svg_inline(scale=8, dark="#000", light="#fff")
+    return HttpResponse(svg, content_type="image/svg+xml")
+
+
+def _facilitated(request, workshop_id: int) -> Workshop:
+    workshop = get_object_or_404(Workshop, pk=workshop_id)
+    if not request.user.is_authenticated or request.user.pk != workshop.facilitator_id:
+        raise PermissionDenied(_("Seul l'animateur ou l'animatrice a accès à cette console."))
+    return workshop
+
+
+@login_required
+def console(request, workshop_id: int):
+    workshop = _facilitated(request, workshop_id)
+    tables = workshop.tables.select_related("board").annotate(
+        people=Count("participants", distinct=True),
+        cards=Count("board__cards", distinct=True),
+    )
+    context = {
+        "workshop": workshop,
+        "tables": tables,
+        "phases": Phase.choices,
+        "phase": services.current_phase(workshop),
+        "participants": workshop.participants.count(),
+    }
+    return render(request, "workshops/console.html", context)
+
+
+@login_required
+@require_POST
+def set_phase(request, workshop_id: int):
+    workshop = _facilitated(request, workshop_id)
+    table = request.POST.get("table") or None
+    try:
+        services.set_phase(
+            actor=request.user,
+            workshop_id=workshop.pk,
+            phase=request.POST.get("phase", ""),
+            table_number=int(table) if table else None,
+        )
+    except Forbidden as refused:
+        raise PermissionDenied(refused.message) from None
+    except (Refused, ValueError) as refused:
+        messages.error(request, getattr(refused, "message", _("Table inconnue.")))
+    return redirect("workshops:console", workshop_id=workshop.pk)
