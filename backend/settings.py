@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "realtime",
     "boards",
     "notifications",
+    "chat",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ urlpatterns = [
     path("recherche/", include("backend.search.urls")),
     path("api/", include("backend.api.urls")),
     path("notifications/", include("notifications.urls")),
+    path("discussions/", include("chat.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

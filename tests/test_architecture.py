@@ -6,7 +6,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [
     path
-    for folder in ("backend", "realtime", "boards", "notifications")
+    for folder in ("backend", "realtime", "boards", "notifications", "chat")
     for path in (ROOT / folder).rglob("*.py")
     if "migrations" not in path.parts
 ]
@@ -24,6 +24,7 @@ def calls(pattern: str) -> set[str]:
 def test_only_services_append_to_the_stream_log():
     assert calls(r"\bappend_event\(") == {
         "boards/services.py",
+        "chat/services.py",
         "notifications/services.py",
         "realtime/streams.py",
     }
@@ -44,8 +45,16 @@ def test_board_rows_are_written_by_boards_services_only():
     assert saves_in_boards == {"boards/services.py"}
 
 
+def test_chat_rows_are_written_by_chat_services_only():
+    models = r"\b(Room|Message|ReadMarker|Mention)\.objects\."
+    writes = models + r"(create|update|bulk_create|get_or_create|filter\([^)]*\)\.(update|delete))"
+    assert calls(writes) == {"chat/services.py"}
+    saves_in_chat = {path for path in calls(r"\.(save|delete)\(") if path.startswith("chat/")}
+    assert saves_in_chat == {"chat/services.py"}
+
+
 def test_realtime_knows_no_feature():
-    imports = r"^\s*(from|import)\s+(boards|backend\.projects|backend\.accounts)\b"
+    imports = r"^\s*(from|import)\s+(boards|chat|backend\.projects|backend\.accounts)\b"
     offenders = {
         str(p.relative_to(ROOT))
         for p in (ROOT / "realtime").rglob("*.py")

@@ -1,0 +1,67 @@
+"""`/ws/chat/<id>/`: a live room. Parses ops and calls chat.services."""
+
+from __future__ import annotations
+
+from chat import rules, selectors, services
+from chat.models import MESSAGE_TEXT_MAX, Room
+from realtime import protocol
+from realtime.consumers import StreamConsumer, StreamRefused
+from realtime.protocol import ID, OPTIONAL_ID, Field
+from realtime.streams import Applied
+
+TEXT = Field(str, max_length=MESSAGE_TEXT_MAX, min_length=1)
+
+
+class ChatConsumer(StreamConsumer):
+    op_schemas = {
+        "message.send": {"text": TEXT, "reply_to": OPTIONAL_ID},
+        "message.edit": {"message": ID, "text": TEXT},
+        "message.delete": {"message": ID},
+        "read": {"seq": Field(int)},
+    }
+    # « Awa écrit… »: relayed to the room's other sockets, never stored.
+    signal_schemas = {"typing": {"active": Field(bool)}}
+
+    def authorize(self) -> str:
+        room_id = self.scope["url_route"]["kwargs"]["room_id"]
+        room = Room.objects.select_related("project").filter(pk=room_id).first()
+        if room is None:
+            raise StreamRefused(protocol.CLOSE_NOT_FOUND)
+        if not rules.can_read_room(self.user, room):
+            code = protocol.CLOSE_FORBIDDEN if self.person else protocol.CLOSE_UNAUTHENTICATED
+            raise StreamRefused(code)
+        self.room_id = room.pk
+        return room.stream_key
+
+    def _room(self) -> Room:
+        return Room.objects.select_related("project").get(pk=self.room_id)
+
+    def snapshot(self) -> dict:
+        return selectors.room_snapshot(self._room(), self.user)
+
+    def me(self) -> dict:
+        return selectors.room_me(self._room(), self.user)
+
+    def limits(self) -> dict:
+        return {**super().limits(), "message_text_max": MESSAGE_TEXT_MAX}
+
+    # Ops: one line each, the service decides -------------------------------------------------
+
+    def _call(self, service, op_id: str, **kwargs) -> Applied:
+        return service(actor=self.user, room_id=self.room_id, op_id=op_id, **kwargs)
+
+    def op_message_send(self, data: dict, op_id: str) -> Applied:
+        return self._call(
+            services.send_message, op_id, text=data["text"], reply_to_id=data.get("reply_to")
+        )
+
+    def op_message_edit(self, data: dict, op_id: str) -> Applied:
+        return self._call(
+            services.edit_message, op_id, message_id=data["message"], text=data["text"]
+        )
+
+    def op_message_delete(self, data: dict, op_id: str) -> Applied:
+        return self._call(services.delete_message, op_id, message_id=data["message"])
+
+    def op_read(self, data: dict, op_id: str) -> Applied:
+        return self._call(services.mark_read, op_id, seq=data["seq"])
