@@ -95,6 +95,14 @@ class ProjectFilters(forms.Form):
     )
     sort = forms.ChoiceField(label=_("Trier"), choices=SORTS, required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The list writes its selects itself (projects/list.html): each list of choices is
+        # read once, in one query (list() or a template's loop would also ask for a COUNT).
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                field.choices = [choice for choice in field.choices]
+
 
 class InviteForm(forms.Form):
     identifier = forms.CharField(label=_("Identifiant ou adresse e-mail"), max_length=254)

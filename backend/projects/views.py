@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from backend.calls.models import Call
 from backend.needs.models import Answer
 from backend.partners.models import SupportRequest
 from backend.projects import services
@@ -57,7 +58,8 @@ def project_list(request):
         if data["need"]:
             projects = projects.filter(need_answers__need=data["need"])
         if data["skill"]:  # looking for this skill: an open call seeks it
-            projects = projects.filter(calls__status="open", calls__skills=data["skill"])
+            seeking = Call.objects.filter(status=Call.Status.OPEN, skills=data["skill"])
+            projects = projects.filter(pk__in=seeking.values("project"))
         sort = data["sort"] or "recent"
     if sort == "followed":
         projects = projects.annotate(n_followers=Count("follows")).order_by(
@@ -73,7 +75,10 @@ def project_list(request):
         projects = projects.annotate(chain=chain).order_by("-chain", "-created_at", "-id")
     else:
         projects = projects.order_by("-created_at", "-id")
-    page = Paginator(projects.distinct(), PER_PAGE).get_page(request.GET.get("page"))
+    # No DISTINCT: each filter matches a project at most once (one theme, one need: unique
+    # pairs; the skill through a subquery). DISTINCT over every column cost the count and the
+    # page a temporary B-tree each: 2.4 ms instead of 1.3 on 1,000 projects (SQLite).
+    page = Paginator(projects, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"filters": filters, "page": page, "query": query.urlencode(), "stages": Stage}
@@ -120,7 +125,9 @@ def project_detail(request, slug):
         "followers": project.follows.count(),
         "following": user.is_authenticated and project.follows.filter(user=user).exists(),
         "partners": {request.partner for request in accompanied},
-        "requests": project.support_requests.select_related("partner").order_by("-created_at")
+        "requests": project.support_requests.select_related("partner", "answered_by").order_by(
+            "-created_at"
+        )
         if in_team
         else [],
         "invitation": Invitation.objects.filter(
