@@ -156,7 +156,7 @@ def project_rooms(project) -> dict[str, Room]:
 
 def project_chat_links(user, project, *, in_team: bool | None = None) -> list[dict]:
     """The links to a project's rooms that `user` may open, with their unread counts:
-    `[{"kind", "url", "unread"}]`, the team room first (its members only). Three queries at
+    `[{"kind", "label", "url", "unread"}]`, the team room first (its members only). Three queries at
     most (rooms, membership unless `in_team` is given, unread counts); rooms not created yet
     count 0 and their link creates them on first visit."""
     if in_team is None:
@@ -171,6 +171,7 @@ def project_chat_links(user, project, *, in_team: bool | None = None) -> list[di
         links.append(
             {
                 "kind": kind.value,
+                "label": str(kind.label),
                 "url": room.get_absolute_url() if room else reverse(name, args=[project.slug]),
                 "unread": counts[room.pk] if room else 0,
             }

@@ -122,7 +122,6 @@ def chat_labels() -> dict:
         "confirm_delete": _("Supprimer ce message ?"),
         "edit_label": _("Modifier votre message"),
         "replying_to": _("En réponse à %(name)s :"),
-        "reply_to_older": _("un message plus ancien"),
         "cancel_reply": _("Ne plus répondre"),
         "pending": _("en attente d'envoi"),
         "former_member": _("ancien membre"),
@@ -146,5 +145,4 @@ def chat_labels() -> dict:
         "mention_of_me": _("vous êtes mentionné·e"),
         "title_unread": _("(%(n)s) %(title)s"),
         "empty": _("Aucun message pour l'instant : lancez la discussion !"),
-        "chars_left": _("%(n)s caractères restants."),
     }

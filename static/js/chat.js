@@ -320,8 +320,7 @@
   }
 
   function divider() {
-    return el("li", { class: "chat-divider", id: "chat-divider", role: "separator",
-      text: L.unread_divider });
+    return el("li", { class: "chat-divider", id: "chat-divider", text: L.unread_divider });
   }
 
   function needsDividerBefore(message) {

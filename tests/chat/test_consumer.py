@@ -174,8 +174,10 @@ async def test_resume_after_a_gap_gets_exactly_the_missed_messages(layer, chat_c
     s = await scene()
     a = chat_client(s["team"], s["bruno"])
     hello = await a.connect()
-    seq, epoch = hello["seq"], hello["epoch"]
-    await a.close()
+    await a.op("message.send", {"text": "avant la coupure"}, "sent-1")
+    _, event = await a.receive_until("event")
+    seq, epoch = event["seq"], hello["epoch"]
+    await a.close()  # as if the ack had been lost: the outbox still holds "sent-1"
     for n in range(3):
         await db(services.send_message)(actor=s["awa"], room_id=s["team"].pk, text=f"absent {n}")
     back = chat_client(s["team"], s["bruno"], query=f"?since={seq}&epoch={epoch}")
@@ -185,6 +187,11 @@ async def test_resume_after_a_gap_gets_exactly_the_missed_messages(layer, chat_c
     assert [f["seq"] for f in replayed] == [seq + 1, seq + 2, seq + 3]
     assert [f["data"]["message"]["text"] for f in replayed] == ["absent 0", "absent 1", "absent 2"]
     assert await back.nothing()
+    # The outbox sends "sent-1" again with its id: applied once, the same ack.
+    await back.op("message.send", {"text": "avant la coupure"}, "sent-1")
+    _, ack = await back.receive_until("ack")
+    assert (ack["status"], ack["seq"]) == ("duplicate", seq)
+    assert await db(Message.objects.filter(text="avant la coupure").count)() == 1
     await back.op("message.send", {"text": "je suis de retour"}, "back-1")
     _, live = await back.receive_until("event")
     assert live["seq"] == seq + 4 and live["op"] == "back-1"

@@ -87,14 +87,24 @@ def test_project_chat_links_show_the_team_room_to_the_team_only():
     project = make_project(scene["awa"], members=[scene["bruno"]])
     links = selectors.project_chat_links(scene["bruno"], project)
     assert links == [
-        {"kind": "team", "url": f"/discussions/projet/{project.slug}/equipe/", "unread": 0},
-        {"kind": "open", "url": f"/discussions/projet/{project.slug}/ouverte/", "unread": 0},
+        {
+            "kind": "team",
+            "label": "Équipe",
+            "url": f"/discussions/projet/{project.slug}/equipe/",
+            "unread": 0,
+        },
+        {
+            "kind": "open",
+            "label": "Discussion ouverte",
+            "url": f"/discussions/projet/{project.slug}/ouverte/",
+            "unread": 0,
+        },
     ]
     fill(scene["team"], scene["awa"], 2)
     with CaptureQueriesContext(connection) as queries:
         links = selectors.project_chat_links(scene["bruno"], scene["project"], in_team=True)
     assert len(queries.captured_queries) == 2
-    assert links[0] == {"kind": "team", "url": scene["team"].get_absolute_url(), "unread": 2}
+    assert (links[0]["url"], links[0]["unread"]) == (scene["team"].get_absolute_url(), 2)
     assert [link["kind"] for link in selectors.project_chat_links(scene["chloe"], project)] == [
         "open"
     ]
