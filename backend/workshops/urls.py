@@ -9,4 +9,8 @@ urlpatterns = [
     path("<int:workshop_id>/qr.svg", views.qr_code, name="qr"),
     path("<int:workshop_id>/animation/", views.console, name="console"),
     path("<int:workshop_id>/phase/", views.set_phase, name="phase"),
+    path("<int:workshop_id>/resultats/", views.results_page, name="results"),
+    path("<int:workshop_id>/resultats.<str:fmt>", views.results_export, name="export"),
+    path("<int:workshop_id>/ecran/", views.screen, name="screen"),
+    path("<int:workshop_id>/ecran.json", views.screen_data, name="screen_data"),
 ]

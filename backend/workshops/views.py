@@ -7,13 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backend.territories.models import Territory
-from backend.workshops import services
+from backend.workshops import results, services
 from backend.workshops.forms import GuestForm, WorkshopForm
 from backend.workshops.models import Participant, Workshop
 from boards.models import Phase
@@ -153,3 +153,59 @@ def set_phase(request, workshop_id: int):
     except (Refused, ValueError) as refused:
         messages.error(request, getattr(refused, "message", _("Table inconnue.")))
     return redirect("workshops:console", workshop_id=workshop.pk)
+
+
+RESULT_PHASES = {Phase.RESULTS, Phase.CLOSED}
+
+
+def _results_visible(request, workshop: Workshop) -> bool:
+    facilitator = request.user.is_authenticated and request.user.pk == workshop.facilitator_id
+    return facilitator or services.current_phase(workshop) in RESULT_PHASES
+
+
+def results_page(request, workshop_id: int):
+    workshop = get_object_or_404(Workshop, pk=workshop_id)
+    if not _results_visible(request, workshop):
+        raise PermissionDenied(_("Les résultats s'affichent à la phase « Résultats »."))
+    ranked = results.proposals(workshop)
+    context = {
+        "workshop": workshop,
+        "top": ranked[:20],
+        "tables": results.by_table(ranked),
+        "counts": results.counts(workshop),
+    }
+    return render(request, "workshops/results.html", context)
+
+
+def results_export(request, workshop_id: int, fmt: str):
+    if fmt not in ("csv", "md"):
+        raise Http404
+    workshop = get_object_or_404(Workshop, pk=workshop_id)
+    if not _results_visible(request, workshop):
+        raise PermissionDenied(_("Les résultats s'affichent à la phase « Résultats »."))
+    if fmt == "csv":
+        response = HttpResponse(results.as_csv(workshop), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            results.as_markdown(workshop), content_type="text/markdown; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="atelier-{workshop.pk}.{fmt}"'
+    return response
+
+
+def screen(request, workshop_id: int):
+    """The projector: the code and QR code to join, live counts, then the ranked proposals."""
+    workshop = get_object_or_404(Workshop, pk=workshop_id)
+    phase = services.current_phase(workshop)
+    context = {
+        "workshop": workshop,
+        "phase": phase,
+        "counts": results.counts(workshop),
+        "top": results.proposals(workshop)[:10] if phase in RESULT_PHASES else [],
+    }
+    return render(request, "workshops/screen.html", context)
+
+
+def screen_data(request, workshop_id: int):
+    workshop = get_object_or_404(Workshop, pk=workshop_id)
+    return JsonResponse({"phase": services.current_phase(workshop), **results.counts(workshop)})

@@ -166,3 +166,49 @@ def test_guests_have_no_public_page_and_are_not_found_by_search():
     assert Client().get(reverse("accounts:profile", args=[guest.username])).status_code == 404
     assert not Document.objects.filter(kind="member", object_id=guest.pk).exists()
     assert PASSWORD  # the factory's members still sign in with it
+
+
+def test_results_rank_the_proposals_and_export_them():
+    louise = make_user("Louise", moderator=True)
+    workshop = workshop_of(louise, tables=2)
+    services.set_phase(actor=louise, workshop_id=workshop.pk, phase=Phase.IDEAS)
+    people = []
+    for name in ("Zoé", "Yanis", "Xavier"):
+        client = Client(enforce_csrf_checks=True)
+        join_page(client, workshop, {"pseudonym": name})
+        people.append(Participant.objects.get(user__display_name=name))
+    texts = {}
+    for seat, text in zip(people, ("Un café des habitants", "Des bancs", "Un jardin"), strict=True):
+        column = seat.table.board.columns.first()
+        texts[text] = boards.create_card(
+            actor=seat.user, board_id=seat.table.board_id, column_id=column.pk, text=text
+        ).result
+    services.set_phase(actor=louise, workshop_id=workshop.pk, phase=Phase.VOTE)
+    for seat in people:
+        card = texts["Un café des habitants"] if seat.table.number == 1 else texts["Un jardin"]
+        if card.board_id == seat.table.board_id:
+            boards.vote_card(actor=seat.user, board_id=card.board_id, card_id=card.pk)
+    url = reverse("workshops:results", args=[workshop.pk])
+    assert Client().get(url).status_code == 403  # not before the results phase
+    services.set_phase(actor=louise, workshop_id=workshop.pk, phase=Phase.RESULTS)
+    page = Client().get(url)
+    assert page.context["top"][0].text in {"Un café des habitants", "Un jardin"}
+    assert "3 participants, 3 propositions, 2 tables." in page.content.decode()
+    csv_text = Client().get(reverse("workshops:export", args=[workshop.pk, "csv"])).content.decode()
+    rows = csv_text.strip().splitlines()
+    assert rows[0].startswith("rang,table,proposition,votes")
+    assert len(rows) == 4 and rows[-1].split(",")[3] == "0"
+    markdown = Client().get(reverse("workshops:export", args=[workshop.pk, "md"])).content.decode()
+    assert markdown.startswith("# Parlons ensemble de Sceaux")
+    assert "3 participants, 3 propositions, 2 tables." in markdown
+    assert Client().get(f"/ateliers/{workshop.pk}/resultats.exe").status_code == 404
+
+
+def test_the_projector_shows_the_code_then_the_counts():
+    louise = make_user("Louise", moderator=True)
+    workshop = workshop_of(louise)
+    page = Client().get(reverse("workshops:screen", args=[workshop.pk])).content.decode()
+    assert workshop.join_code in page
+    join_page(Client(enforce_csrf_checks=True), workshop, {"pseudonym": "Zoé"})
+    data = Client().get(reverse("workshops:screen_data", args=[workshop.pk])).json()
+    assert data == {"phase": "accueil", "participants": 1, "guests": 1, "proposals": 0, "tables": 3}
