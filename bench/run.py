@@ -264,6 +264,11 @@ def main(kind: str) -> None:
             ).stdout
             workshop_seed.write_text(seeded.strip().splitlines()[-1])
             workshops = workshop(env, workshop_seed)
+    extra = {}
+    if kind == "full":
+        from bench import pages
+
+        extra["pages"] = pages.run()
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -274,12 +279,19 @@ def main(kind: str) -> None:
         "system": platform.platform(),
     }
     (out_dir / f"{kind}-{stamp}.json").write_text(
-        json.dumps({"machine": machine, "results": results, "workshop": workshops}, indent=2)
+        json.dumps(
+            {"machine": machine, "results": results, "workshop": workshops, **extra}, indent=2
+        )
     )
     print(table(results))
     if workshops:
         print()
         print(workshop_table(workshops))
+    if "pages" in extra:
+        from bench import pages
+
+        print()
+        print(pages.table(extra["pages"]))
     by = {
         (r["target"], r["clients"]): r["deliveries_per_second"]
         for r in results
