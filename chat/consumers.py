@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
+from channels.db import database_sync_to_async
+
 from chat import rules, selectors, services
-from chat.models import MESSAGE_TEXT_MAX, Room
+from chat.models import MESSAGE_TEXT_MAX, Room, RoomKind
 from realtime import protocol
 from realtime.consumers import StreamConsumer, StreamRefused
 from realtime.protocol import ID, OPTIONAL_ID, Field
@@ -21,6 +26,9 @@ class ChatConsumer(StreamConsumer):
     }
     # « Awa écrit… »: relayed to the room's other sockets, never stored.
     signal_schemas = {"typing": {"active": Field(bool)}}
+    #: seconds between two checks that a team room's reader is still in the team
+    recheck_every = 30.0
+    recheck: asyncio.Task | None = None
 
     def authorize(self) -> str:
         room_id = self.scope["url_route"]["kwargs"]["room_id"]
@@ -31,7 +39,32 @@ class ChatConsumer(StreamConsumer):
             code = protocol.CLOSE_FORBIDDEN if self.person else protocol.CLOSE_UNAUTHENTICATED
             raise StreamRefused(code)
         self.room_id = room.pk
+        self.team_only = room.kind != RoomKind.OPEN
         return room.stream_key
+
+    async def connect(self) -> None:
+        await super().connect()
+        if self.sub is not None and self.team_only:
+            self.recheck = asyncio.get_running_loop().create_task(self._recheck_rights())
+
+    async def disconnect(self, code: int) -> None:
+        if self.recheck is not None:
+            self.recheck.cancel()
+        await super().disconnect(code)
+
+    async def _recheck_rights(self) -> None:
+        """Someone who leaves the team stops reading its room: their open socket is closed
+        (4403) within `recheck_every` seconds, not at their next reconnection."""
+        with contextlib.suppress(asyncio.CancelledError):
+            while True:
+                await asyncio.sleep(self.recheck_every)
+                if not await database_sync_to_async(self._still_reader)():
+                    await self._close_with(protocol.CLOSE_FORBIDDEN)
+                    return
+
+    def _still_reader(self) -> bool:
+        room = Room.objects.select_related("project").filter(pk=self.room_id).first()
+        return room is not None and rules.can_read_room(self.user, room)
 
     def _room(self) -> Room:
         return Room.objects.select_related("project").get(pk=self.room_id)

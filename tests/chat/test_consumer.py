@@ -133,6 +133,20 @@ async def test_refusals_on_connect(layer, chat_client):
     assert (await chat_client(s["open"], s["chloe"]).connect())["type"] == "hello"
 
 
+async def test_someone_who_leaves_the_team_stops_reading_its_room(layer, chat_client, monkeypatch):
+    from backend.projects.models import Membership
+    from chat.consumers import ChatConsumer
+
+    monkeypatch.setattr(ChatConsumer, "recheck_every", 0.05)
+    s = await scene()
+    bruno, awa = chat_client(s["team"], s["bruno"]), chat_client(s["team"], s["awa"])
+    await bruno.connect()
+    await awa.connect()
+    await db(Membership.objects.filter(user=s["bruno"]).delete)()
+    assert await bruno.closed_with() == 4403
+    assert await awa.nothing(0.15)  # the team stays
+
+
 BAD_OPS = [
     ("anonymous posts", None, "message.send", {"text": "coucou"}, "forbidden"),
     ("over-long text", "chloe", "message.send", {"text": "a" * 4001}, "invalid"),
@@ -149,25 +163,23 @@ BAD_OPS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "who", "op", "data", "code"), BAD_OPS, ids=[c for c, *_ in BAD_OPS]
-)
-async def test_bad_ops_get_a_clear_error_and_write_nothing(
-    layer, chat_client, case, who, op, data, code
-):
+async def test_bad_ops_get_a_clear_error_and_write_nothing(layer, chat_client):
     s = await scene()
     awas = await db(services.send_message)(actor=s["awa"], room_id=s["open"].pk, text="À Awa")
-    data = {k: awas.result.pk if v == "AWA" else v for k, v in data.items()}
-    client = chat_client(s["open"], s[who] if who else None)
-    await client.connect()
+    clients = {"chloe": chat_client(s["open"], s["chloe"]), None: chat_client(s["open"])}
+    for client in clients.values():
+        await client.connect()
     before = await counts()
-    await client.op(op, data, "bad-1")
-    _, error = await client.receive_until("error")
-    assert (error["id"], error["code"]) == ("bad-1", code)
-    assert error["message"]
+    for n, (case, who, op, data, code) in enumerate(BAD_OPS):
+        data = {k: awas.result.pk if v == "AWA" else v for k, v in data.items()}
+        await clients[who].op(op, data, f"bad-{n}")
+        _, error = await clients[who].receive_until("error")
+        assert (error["id"], error["code"], case) == (f"bad-{n}", code, case)
+        assert error["message"]
     assert await counts() == before
-    await client.ws.send_json_to({"op": "ping"})  # the socket stays open
-    assert (await client.receive_until("pong"))[1]["type"] == "pong"
+    for client in clients.values():  # the sockets stay open
+        await client.ws.send_json_to({"op": "ping"})
+        assert (await client.receive_until("pong"))[1]["type"] == "pong"
 
 
 async def test_resume_after_a_gap_gets_exactly_the_missed_messages(layer, chat_client):
@@ -186,7 +198,7 @@ async def test_resume_after_a_gap_gets_exactly_the_missed_messages(layer, chat_c
     replayed = [await back.receive() for _ in range(3)]
     assert [f["seq"] for f in replayed] == [seq + 1, seq + 2, seq + 3]
     assert [f["data"]["message"]["text"] for f in replayed] == ["absent 0", "absent 1", "absent 2"]
-    assert await back.nothing()
+    assert await back.nothing(0.15)
     # The outbox sends "sent-1" again with its id: applied once, the same ack.
     await back.op("message.send", {"text": "avant la coupure"}, "sent-1")
     _, ack = await back.receive_until("ack")
@@ -224,7 +236,7 @@ async def test_typing_is_relayed_to_the_others_and_never_stored(layer, chat_clie
     assert signal["data"] == {"active": True}
     assert signal["actor"] == {"id": s["awa"].pk, "name": "Awa"}
     assert await counts() == before
-    while not await a.ws.receive_nothing(timeout=0.3):  # not echoed to the sender
+    while not await a.ws.receive_nothing(timeout=0.15):  # not echoed to the sender
         assert (await a.receive()).get("name") != "typing"
 
 
