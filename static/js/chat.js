@@ -43,6 +43,7 @@
   let generation = 0; // bumped by each snapshot: an older page fetched before it is stale
   let readSent = 0;
   let newBelow = 0; // messages that arrived while scrolled up
+  let loadingOlder = false;
   const orphans = new Map(); // latest state of messages not loaded here (id → message)
   const landed = new Set(); // send ops whose event arrived before their ack
   const typists = new Map(); // person id → {name, timer}
@@ -353,6 +354,11 @@
   }
 
   function renderAll() {
+    // Redrawing everything must not lose an edit in progress, nor where the focus was.
+    const area = editing === null ? null : document.getElementById("edit-" + editing);
+    const draft = area ? area.value : null;
+    const focused = list.contains(document.activeElement) ? document.activeElement : null;
+    const focusedIn = focused && focused.closest("[data-message]");
     const nodes = [];
     let dividerDrawn = false;
     for (const id of state.order) {
@@ -367,6 +373,16 @@
     list.replaceChildren(...nodes);
     renderPending();
     renderOlder();
+    if (draft !== null) {
+      const again = document.getElementById("edit-" + editing);
+      if (again) again.value = draft;
+    }
+    if (focusedIn) {
+      const node = document.getElementById(focusedIn.id);
+      const target = node && (node.querySelector(focused.tagName === "TEXTAREA" ? "textarea"
+        : "button") || node);
+      if (target) target.focus();
+    }
   }
 
   function renderPending() {
@@ -384,14 +400,22 @@
     }
   }
 
+  let olderButton = null;
   function renderOlder() {
     if (!state.hasMore) {
+      const hadFocus = olderEl.contains(document.activeElement);
       olderEl.replaceChildren();
+      olderButton = null;
+      if (hadFocus) scroller.focus(); // nothing older: stay in the messages
       return;
     }
-    olderEl.replaceChildren(el("button", { type: "button", class: "link-button",
-      text: loadingOlder ? L.loading : L.load_older, disabled: loadingOlder,
-      onclick: () => loadOlder() }));
+    if (!olderButton) {
+      olderButton = el("button", { type: "button", class: "link-button",
+        onclick: () => loadOlder() });
+      olderEl.replaceChildren(olderButton);
+    }
+    olderButton.textContent = loadingOlder ? L.loading : L.load_older;
+    olderButton.setAttribute("aria-busy", String(loadingOlder));
   }
 
   // Typing ---------------------------------------------------------------------------------
@@ -499,8 +523,8 @@
         const wasAtBottom = atBottom();
         const empty = list.querySelector(".chat-empty");
         if (empty) empty.remove();
+        if (!state.messages.has(message.id)) state.order.push(message.id);
         state.messages.set(message.id, message);
-        state.order.push(message.id);
         redraw(message.id);
         if (message.author) forgetTypist(message.author.id);
         if (isOthers(message)) {
@@ -558,7 +582,6 @@
 
   // Older messages -----------------------------------------------------------------------
 
-  let loadingOlder = false;
   async function loadOlder() {
     if (loadingOlder || !state.hasMore || !state.order.length) return;
     loadingOlder = true;
