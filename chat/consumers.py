@@ -1,4 +1,23 @@
-"""`/ws/chat/<id>/`: a live room. Parses ops and calls chat.services."""
+"""`/ws/chat/<id>/`: a live room (stream `chat:<id>`). Parses ops and calls chat.services.
+
+Who connects: a project's team room, its members (others 4403, anonymous 4401); its open
+discussion, anyone (anonymous readers get `forbidden` on ops). Unknown room: 4404.
+
+`hello.state` (chat.selectors.room_snapshot): `{room, messages (the latest 50, oldest first),
+has_more, read_seq, unread}`; `hello.me`: `{id, name, username, can_post}`. A message is
+`{id, seq, author, text, reply_to: {id, author, excerpt} | null, created_at, edited_at,
+deleted}`; a deleted one has `text: null` (and a quote of it `excerpt: null`).
+
+| op | data | event |
+| --- | --- | --- |
+| `message.send` | `text` (≤ 4,000), `reply_to`? (a message id) | `message.created` `{message}` |
+| `message.edit` | `message`, `text` (its author only) | `message.edited` `{message}` |
+| `message.delete` | `message` (its author only) | `message.deleted` `{message}` |
+| `read` | `seq` (forward only; an older one is no event) | `read` `{user, seq}` |
+
+Signal `typing` `{active}`: relayed to the room's other sockets, never stored. Older messages
+come over HTTP: `GET /discussions/<id>/messages/?avant=<message id>`.
+"""
 
 from __future__ import annotations
 
