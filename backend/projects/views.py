@@ -20,6 +20,7 @@ from backend.projects.forms import InviteForm, NewProjectForm, ProjectFilters, P
 from backend.projects.models import Invitation, Project, Stage
 from backend.territories.models import Territory
 from boards.selectors import readable_boards
+from chat.selectors import project_chat_links
 from realtime.errors import Forbidden, Refused
 from realtime.models import Event
 
@@ -143,6 +144,7 @@ def project_detail(request, slug):
         "invite_form": InviteForm(),
         "activity": activity,
         "calls": project.calls.exclude(status="closed").prefetch_related("skills"),
+        "chats": project_chat_links(user, project, in_team=in_team),
     }
     return render(request, "projects/detail.html", context)
 

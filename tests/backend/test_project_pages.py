@@ -217,3 +217,18 @@ def test_a_project_image_is_resized_and_a_file_that_is_no_image_is_refused():
     project.refresh_from_db()
     with Image.open(project.image.path) as stored:
         assert (stored.format, stored.size) == ("WEBP", (1200, 630))
+
+
+def test_the_project_page_links_its_rooms_with_their_unread_counts():
+    from chat import services as chat
+
+    awa, bruno = make_user("Awa"), make_user("Bruno")
+    project = make_project(awa, title="Repair Café", members=[bruno])
+    team = chat.get_or_create_room(project=project, kind="team")
+    for text in ("Bonjour", "On se voit samedi ?"):
+        chat.send_message(actor=bruno, room_id=team.pk, text=text)
+    page = signed_in(awa).get(project.get_absolute_url()).content.decode()
+    assert team.get_absolute_url() in page and "2 non lus" in page
+    outsider = signed_in(make_user("Chloé")).get(project.get_absolute_url()).content.decode()
+    assert team.get_absolute_url() not in outsider
+    assert reverse("chat:project_open", args=[project.slug]) in outsider
