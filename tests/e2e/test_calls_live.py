@@ -1,5 +1,6 @@
 """A call for skills reaches the right person live, in a real browser, on whatever page they
-have open; the answer and the decision travel back the same way."""
+have open; the answer and the decision travel back the same way; then the new teammates talk
+in their team room."""
 
 import pytest
 from playwright.sync_api import expect
@@ -48,3 +49,17 @@ def test_a_call_reaches_the_graphic_designer_live_and_the_decision_comes_back(pe
     )
     b.goto(project.get_absolute_url())
     expect(b.locator("#equipe-section")).to_contain_text("Bruno")
+
+    # Now in the team, Bruno opens the team room from the project page; Awa is there too.
+    b.get_by_role("link", name="Équipe", exact=True).click()
+    expect(b.locator("#connection")).to_have_attribute("data-state", "connected")
+    a.goto(b.url)
+    expect(a.locator("#connection")).to_have_attribute("data-state", "connected")
+    a.get_by_label("Votre message").press_sequentially("Bienvenue Bruno")
+    expect(b.locator("#chat-typing")).to_have_text("Awa écrit…", timeout=LIVE)
+    a.get_by_label("Votre message").press("Enter")
+    expect(b.locator(".chat-message", has_text="Bienvenue Bruno")).to_be_visible(timeout=LIVE)
+    b.get_by_label("Votre message").press_sequentially("Merci, l'affiche arrive")
+    expect(a.locator("#chat-typing")).to_have_text("Bruno écrit…", timeout=LIVE)
+    b.get_by_label("Votre message").press("Enter")
+    expect(a.locator(".chat-message", has_text="l'affiche arrive")).to_be_visible(timeout=LIVE)
