@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 
-.PHONY: install install-test run run-cluster migrate demo test test-fast test-postgres test-e2e lint lint-check fmt bench bench-quick migrations-check check-deploy messages clean
+.PHONY: install install-test run run-cluster migrate demo test test-fast test-postgres test-e2e lint lint-check fmt bench bench-quick bench-connections migrations-check check-deploy messages clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -67,6 +67,10 @@ bench: install-test
 
 bench-quick: install-test
 	$(BIN)/python bench/run.py quick
+
+## bench-connections: 1,000 / 5,000 / 10,000 idle sockets on one process (about 15 minutes)
+bench-connections: install-test
+	$(BIN)/python bench/connections.py --sizes 1000,5000,10000
 
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
