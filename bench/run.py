@@ -114,16 +114,12 @@ def serving(target: str, env: dict, processes: int = 1) -> Iterator[list[int]]:
 
 def loadgen(script: str, args: list[str], env: dict) -> dict:
     """Run a load generator in its own process; its last line of output is a JSON object."""
-    out = subprocess.run(
-        [PY, script, *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    done = subprocess.run(
+        [PY, script, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{script} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def measure(
@@ -223,10 +219,23 @@ def steady(env: dict, seed_file: Path, results: list[dict]) -> None:
             progress(results[-1])
 
 
-def workshop(env: dict, seed_file: Path) -> list[dict]:
-    """400 participants over 40 tables: ideas, vote, close."""
+def workshop(workdir: Path) -> list[dict]:
+    """400 participants over 40 tables: ideas, vote, close — each server on a fresh database
+    (a workshop, once run, has spent its votes)."""
     results = []
-    for target in SEEDED:
+    for target in sorted(SEEDED):
+        env = app_env(workdir / f"workshop-{target}.sqlite3")
+        subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        seed = subprocess.run(
+            [PY, "bench/workshop.py", "seed", "40", "10"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        seed_file = workdir / f"workshop-{target}.json"
+        seed_file.write_text(seed.strip().splitlines()[-1])
         with serving(target, env) as (port,):
             args = ["run", "--ws", f"ws://127.0.0.1:{port}", "--seed", str(seed_file)]
             result = loadgen("bench/workshop.py", args, env)
@@ -253,17 +262,7 @@ def main(kind: str) -> None:
         fanout(kind, env, seed_file, results)
         if kind == "full":
             steady(env, seed_file, results)
-            workshop_seed = workdir / "workshop.json"
-            seeded = subprocess.run(
-                [PY, "bench/workshop.py", "seed", "40", "10"],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-            workshop_seed.write_text(seeded.strip().splitlines()[-1])
-            workshops = workshop(env, workshop_seed)
+            workshops = workshop(workdir)
     extra = {}
     if kind == "full":
         from bench import pages

@@ -97,7 +97,10 @@ class Room:
         if frame["name"] == "card.created" and frame["data"]["card"]["id"] not in table.cards:
             table.cards.append(frame["data"]["card"]["id"])
         if frame["name"] == "board.updated":
-            phase = "vote" if not frame["data"]["board"]["locked"] else "closed"
+            board = frame["data"]["board"]
+            phase = (
+                "closed" if board["locked"] else "vote" if board["votes_per_person"] else "ideas"
+            )
             self.switch_seen[phase] = self.switch_seen.get(phase, 0) + 1
             self.switch_last[phase] = now
         if op in self.sent_at:
@@ -214,6 +217,9 @@ async def run(args) -> dict:
     await asyncio.sleep(1.0)  # hellos and presence settle
 
     run_id = f"{time.time_ns() % 10**12:x}"
+    # The ideas phase, whatever a previous run left (a closed, locked table).
+    await switch(facilitator, room, run_id, "ideas", {"votes_per_person": 0, "locked": False}, 0)
+    await asyncio.sleep(1.0)
     vote_open = asyncio.Event()
     started = time.perf_counter()
     people = [
