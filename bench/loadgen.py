@@ -98,6 +98,7 @@ async def open_socket(url: str, origin: str, session: str | None):
         origin=origin,
         additional_headers=headers,
         max_queue=None,
+        max_size=None,  # a board that grew over many runs has a big hello
         compression=None,
         open_timeout=60,
         ping_interval=None,
