@@ -171,9 +171,23 @@ def project_chat_links(user, project, *, in_team: bool | None = None) -> list[di
         links.append(
             {
                 "kind": kind.value,
+                "room": room.pk if room else None,
                 "label": str(kind.label),
                 "url": room.get_absolute_url() if room else reverse(name, args=[project.slug]),
                 "unread": counts[room.pk] if room else 0,
             }
         )
     return links
+
+
+def rooms_of(user):
+    """The rooms whose unread messages a member is shown: their projects' team rooms and the
+    open discussions they have read in."""
+    if not rules.is_signed_in(user):
+        return Room.objects.none()
+    mine = Q(kind=RoomKind.TEAM, project__memberships__user=user) | Q(read_markers__user=user)
+    return Room.objects.filter(mine).distinct()
+
+
+def total_unread(user) -> int:
+    return sum(unread_counts(user, rooms_of(user)).values())

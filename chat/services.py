@@ -23,7 +23,7 @@ from chat.models import MESSAGE_TEXT_MAX, Mention, Message, ReadMarker, Room, Ro
 from chat.selectors import message_data
 from notifications.models import Kind
 from notifications.services import notify
-from realtime import streams
+from realtime import publish, streams
 from realtime.auth import actor_of, client_key
 from realtime.errors import Forbidden, Invalid, NotFound
 from realtime.streams import Applied
@@ -96,7 +96,30 @@ def send_message(
     if applied.seq != seq:  # a writer that skipped the lock: refuse rather than lie
         raise RuntimeError(f"{room.stream_key}: message seq {seq} but event {applied.seq}")
     _mention(actor, room, message)
+    transaction.on_commit(functools.partial(_tell_unread, room.pk, actor.pk))
     return Applied(seq=applied.seq, result=message)
+
+
+def _tell_unread(room_id: int, author_id: int) -> None:
+    """Each reader who follows this room (its team, those who read in it) gets, on their own
+    stream, their unread count for it and in all: the navigation and the project page follow
+    without a reload. A signal: losing one costs a stale badge until the next."""
+    room = Room.objects.select_related("project").get(pk=room_id)
+    readers = set(room.read_markers.values_list("user_id", flat=True))
+    if room.kind == RoomKind.TEAM and room.project_id:
+        readers |= set(room.project.memberships.values_list("user_id", flat=True))
+    readers.discard(author_id)
+    for reader in get_user_model().objects.filter(pk__in=readers, is_active=True):
+        _send_counts(reader, room_id)
+
+
+def _send_counts(reader, room_id: int) -> None:
+    from chat.selectors import rooms_of, unread_counts
+
+    counts = unread_counts(reader, rooms_of(reader))
+    data = {"room": room_id, "unread": counts.get(room_id, 0), "total": sum(counts.values())}
+    frame = streams.dumps({"type": "signal", "name": "chat.unread", "data": data})
+    publish.send_signal(f"user:{reader.pk}", frame)
 
 
 @room_op
@@ -111,7 +134,30 @@ def edit_message(*, actor, room: Room, message_id: int, text: str, op_id: str = 
     message.save(update_fields=["text", "edited_at"])
     applied = _emit(room, actor, op_id, "message.edited", {"message": message_data(message)})
     _mention(actor, room, message)
+    transaction.on_commit(functools.partial(_tell_unread, room.pk, actor.pk))
     return Applied(seq=applied.seq, result=message)
+
+
+def _tell_unread(room_id: int, author_id: int) -> None:
+    """Each reader who follows this room (its team, those who read in it) gets, on their own
+    stream, their unread count for it and in all: the navigation and the project page follow
+    without a reload. A signal: losing one costs a stale badge until the next."""
+    room = Room.objects.select_related("project").get(pk=room_id)
+    readers = set(room.read_markers.values_list("user_id", flat=True))
+    if room.kind == RoomKind.TEAM and room.project_id:
+        readers |= set(room.project.memberships.values_list("user_id", flat=True))
+    readers.discard(author_id)
+    for reader in get_user_model().objects.filter(pk__in=readers, is_active=True):
+        _send_counts(reader, room_id)
+
+
+def _send_counts(reader, room_id: int) -> None:
+    from chat.selectors import rooms_of, unread_counts
+
+    counts = unread_counts(reader, rooms_of(reader))
+    data = {"room": room_id, "unread": counts.get(room_id, 0), "total": sum(counts.values())}
+    frame = streams.dumps({"type": "signal", "name": "chat.unread", "data": data})
+    publish.send_signal(f"user:{reader.pk}", frame)
 
 
 @room_op
@@ -142,6 +188,7 @@ def mark_read(*, actor, room: Room, seq: int, op_id: str = "") -> Applied:
         return Applied(seq=None)
     marker.seq = seq
     marker.save(update_fields=["seq", "updated_at"])
+    transaction.on_commit(functools.partial(_send_counts, actor, room.pk))  # every tab's badges
     return _emit(room, actor, op_id, "read", {"user": actor.pk, "seq": seq})
 
 

@@ -4,6 +4,7 @@ from chat import views
 
 app_name = "chat"
 urlpatterns = [
+    path("", views.my_rooms, name="mine"),
     path("<int:room_id>/", views.room, name="room"),
     path("<int:room_id>/messages/", views.history, name="history"),
     path("<int:room_id>/envoyer/", views.send, name="send"),

@@ -3,6 +3,7 @@ chat.js takes over live. The history endpoint and the no-JavaScript form call th
 selectors and services as the WebSocket consumer."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
@@ -146,3 +147,16 @@ def chat_labels() -> dict:
         "title_unread": _("(%(n)s) %(title)s"),
         "empty": _("Aucun message pour l'instant : lancez la discussion !"),
     }
+
+
+@login_required
+def my_rooms(request):
+    """The rooms a member follows, with their unread counts."""
+    rooms = list(selectors.rooms_of(request.user).select_related("project"))
+    counts = selectors.unread_counts(request.user, rooms)
+    items = [
+        {"room": room, "title": selectors.room_title(room), "unread": counts[room.pk]}
+        for room in rooms
+    ]
+    items.sort(key=lambda item: (-item["unread"], item["title"]))
+    return render(request, "chat/mine.html", {"items": items})

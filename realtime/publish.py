@@ -75,3 +75,22 @@ def send_event(key: str, seq: int, frame: str) -> None:
 def _log_failure(key: str, seq: int, future) -> None:
     if not future.cancelled() and future.exception() is not None:
         logger.error("could not publish %s#%s", key, seq, exc_info=future.exception())
+
+
+def publish_signal_on_commit(key: str, frame: str) -> None:
+    """An ephemeral `signal` frame for every socket of a stream, once the transaction commits."""
+    transaction.on_commit(partial(send_signal, key, frame))
+
+
+def send_signal(key: str, frame: str) -> None:
+    message = {"type": "stream.signal", "stream": key, "frame": frame, "sender": None}
+    loop = _loop
+    if loop is not None and loop.is_running() and threading.get_ident() != _loop_thread:
+        asyncio.run_coroutine_threadsafe(
+            get_channel_layer().group_send(group_name(key), message), loop
+        )
+        return
+    try:
+        async_to_sync(get_channel_layer().group_send)(group_name(key), message)
+    except Exception:
+        logger.exception("could not send a signal to %s", key)  # a signal may be lost

@@ -46,6 +46,16 @@
   live.on("hello", (hello) => {
     if (hello.state) setCount(hello.state.unread);
   });
+  const chatsCount = document.getElementById("chats-count");
+  live.on("signal", (signal) => {
+    if (signal.name !== "chat.unread" || !chatsCount) return;
+    chatsCount.textContent = String(signal.data.total);
+    chatsCount.hidden = signal.data.total === 0;
+    for (const badge of document.querySelectorAll('[data-room-unread="' + signal.data.room + '"]')) {
+      badge.textContent = String(signal.data.unread);
+      badge.hidden = signal.data.unread === 0;
+    }
+  });
   live.on("event", (event) => {
     if (event.name === "notification.created") {
       setCount(event.data.unread);

@@ -89,12 +89,14 @@ def test_project_chat_links_show_the_team_room_to_the_team_only():
     assert links == [
         {
             "kind": "team",
+            "room": None,
             "label": "Équipe",
             "url": f"/discussions/projet/{project.slug}/equipe/",
             "unread": 0,
         },
         {
             "kind": "open",
+            "room": None,
             "label": "Discussion ouverte",
             "url": f"/discussions/projet/{project.slug}/ouverte/",
             "unread": 0,
@@ -105,6 +107,7 @@ def test_project_chat_links_show_the_team_room_to_the_team_only():
         links = selectors.project_chat_links(scene["bruno"], scene["project"], in_team=True)
     assert len(queries.captured_queries) == 2
     assert (links[0]["url"], links[0]["unread"]) == (scene["team"].get_absolute_url(), 2)
+    assert links[0]["room"] == scene["team"].pk
     assert [link["kind"] for link in selectors.project_chat_links(scene["chloe"], project)] == [
         "open"
     ]
