@@ -59,10 +59,10 @@ OPEN_TIMEOUT = 600.0
 BACK_TIMEOUT = 120.0
 EVENT_TIMEOUT = 30.0
 REDIS_DOWN = 1.0  # seconds Redis stays stopped, about what a service manager's restart takes
-# Full jitter: the delay before attempt n is drawn from (0, min(cap, first * 2**n)), with
-# realtime.js's first and cap (realtime.js itself draws from the upper half of that range).
+# Full jitter, as realtime.js: the delay before attempt n is drawn from
+# (0, min(cap, first * 2**n)).
 BACKOFF_FIRST = 0.5
-BACKOFF_CAP = 10.0
+BACKOFF_CAP = 15.0
 CLOSE_TOO_SLOW = 4008  # the server dropped a slow socket: resume at once, once in 5 s
 HELLO = '{"type":"hello"'
 EVENT = '{"type":"event"'

@@ -25,7 +25,7 @@
   const PING_EVERY = 25000; // ms
   const SILENCE_LIMIT = PING_EVERY + 10000; // no frame for this long: the socket is dead
   const BACKOFF_FIRST = 500;
-  const BACKOFF_CAP = 10000;
+  const BACKOFF_CAP = 15000;
   // Refusals: retrying cannot help (not signed in, forbidden, no such stream).
   const FINAL_CLOSE_CODES = new Set([4401, 4403, 4404]);
   const CLOSE_ABUSE = 4429;
@@ -266,8 +266,9 @@
     _scheduleRetry(atLeast = 0) {
       if (this.stopped || this.retryTimer !== null) return;
       const ceiling = Math.min(BACKOFF_CAP, BACKOFF_FIRST * 2 ** this.attempt);
-      // "Full jitter" on the upper half: clients that dropped together do not return together.
-      const delay = Math.max(atLeast, ceiling / 2 + Math.random() * (ceiling / 2));
+      // Full jitter: clients that dropped together (a server restart) spread their returns over
+      // the whole window instead of coming back in waves.
+      const delay = Math.max(atLeast, Math.random() * ceiling);
       this.attempt += 1;
       this._setStatus("reconnecting", { delay: delay });
       this.retryTimer = global.setTimeout(() => {
