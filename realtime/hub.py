@@ -38,6 +38,7 @@ GAP_WAIT = 0.25  # seconds an out-of-order event waits for the ones before it
 # a few seconds, even when no later event reveals the hole.
 HEAD_CHECK = 2.0
 PRESENCE_DEBOUNCE = 0.15
+PRESENCE_PER_SOCKET = 0.001  # seconds between presence frames, per socket of the stream
 PRESENCE_HEARTBEAT = 20.0
 PRESENCE_EXPIRY = 3 * PRESENCE_HEARTBEAT
 # The socket fell behind or saw a hole: the client reconnects and resumes from its seq.
@@ -371,7 +372,10 @@ class Hub:
             )
 
     async def _push_presence_soon(self, local: LocalStream) -> None:
-        await asyncio.sleep(PRESENCE_DEBOUNCE / 3)
+        # The presence frame goes to every socket of the stream: the bigger the room, the less
+        # often (a millisecond per socket), so that a room filling up or coming back after a
+        # restart does not spend its time telling everyone who else arrived.
+        await asyncio.sleep(max(PRESENCE_DEBOUNCE / 3, len(local.subs) * PRESENCE_PER_SOCKET))
         frame = streams.dumps({"type": "signal", "name": "presence", "data": presence(local)})
         for sub in list(local.subs.values()):
             sub.offer_signal(frame)
