@@ -16,36 +16,15 @@ from backend.accounts import avatars
 from backend.accounts.models import FORMER_MEMBER, PUBLIC_FIELD_CHOICES, OrganisationMember
 from backend.territories.models import Skill
 from backend.territories.slugs import unique_slug
+from backend.validation import clean_links
 from realtime.errors import Forbidden, Invalid, NotFound
 
 CONFIRM_SALT = "accounts.confirm-email"
 CONFIRM_MAX_AGE = 3 * 24 * 3600
-MAX_LINKS = 5
 MAX_FREE_SKILLS = 10
 
 
 # Profile ---------------------------------------------------------------------------------
-
-
-def _clean_links(links) -> list[dict]:
-    from django.core.exceptions import ValidationError
-    from django.core.validators import URLValidator
-
-    cleaned = []
-    for link in links or []:
-        url = (link or "").strip()
-        if not url:
-            continue
-        try:
-            URLValidator(schemes=["http", "https"])(url)
-        except ValidationError:
-            raise Invalid(
-                _("Ce lien n'est pas une adresse web valide : %(url)s") % {"url": url[:80]}
-            ) from None
-        cleaned.append({"url": url[:300]})
-    if len(cleaned) > MAX_LINKS:
-        raise Invalid(_("Cinq liens au plus."))
-    return cleaned
 
 
 def free_skills(names: list[str]) -> list[Skill]:
@@ -97,7 +76,7 @@ def update_profile(
     user.kind = kind
     user.bio = (bio or "").strip()
     user.neighbourhood = neighbourhood
-    user.links = _clean_links(links)
+    user.links = clean_links(links)
     user.public_fields = [f for f in public_fields if f in allowed]
     if remove_avatar and user.avatar:
         user.avatar.delete(save=False)

@@ -16,6 +16,7 @@ from backend.accounts.services import can_publish
 from backend.calls.models import Call, Response
 from backend.projects.models import Membership, Project
 from backend.projects.services import is_member
+from backend.validation import clean_text
 from notifications.models import Kind
 from notifications.services import notify
 from realtime.errors import Conflict, Forbidden, Invalid, NotFound
@@ -23,18 +24,6 @@ from realtime.errors import Conflict, Forbidden, Invalid, NotFound
 TITLE_MAX = 120
 DESCRIPTION_MAX = 3000
 MESSAGE_MAX = 2000
-
-
-def _text(value: str, *, max_length: int, what: str, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise Invalid(_("%(what)s ne peut pas être vide.") % {"what": what})
-    if len(value) > max_length:
-        raise Invalid(
-            _("%(what)s est trop long (%(n)s caractères au plus).")
-            % {"what": what, "n": max_length}
-        )
-    return value
 
 
 def matching_people(call: Call) -> list[int]:
@@ -76,10 +65,10 @@ def publish_call(
         raise Invalid(_("La date de clôture est déjà passée."))
     call = Call.objects.create(
         project=project,
-        title=_text(title, max_length=TITLE_MAX, what=_("Le titre")),
-        description=_text(description, max_length=DESCRIPTION_MAX, what=_("La description")),
-        time_asked=_text(time_asked, max_length=120, what=_("Le temps demandé")),
-        place=_text(place, max_length=120, what=_("Le lieu"), required=False),
+        title=clean_text(title, max_length=TITLE_MAX, what=_("Le titre")),
+        description=clean_text(description, max_length=DESCRIPTION_MAX, what=_("La description")),
+        time_asked=clean_text(time_asked, max_length=120, what=_("Le temps demandé")),
+        place=clean_text(place, max_length=120, what=_("Le lieu"), required=False),
         remote=bool(remote),
         closes_on=closes_on,
         created_by=actor,
@@ -124,7 +113,7 @@ def answer_call(*, actor, call_id: int, message: str) -> Response:
         raise Invalid(_("Vous faites déjà partie de l'équipe."))
     if not is_open(call):
         raise Conflict(_("Cet appel n'attend plus de réponse."))
-    message = _text(message, max_length=MESSAGE_MAX, what=_("Le message"))
+    message = clean_text(message, max_length=MESSAGE_MAX, what=_("Le message"))
     try:
         with transaction.atomic():
             response = Response.objects.create(call=call, person=actor, message=message)

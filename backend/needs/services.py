@@ -9,22 +9,11 @@ from backend.needs import rules
 from backend.needs.models import Answer, Need
 from backend.projects.models import Project
 from backend.territories.slugs import unique_slug
+from backend.validation import clean_text
 from realtime.errors import Conflict, Forbidden, Invalid, NotFound
 
 TITLE_MAX = 120
 DESCRIPTION_MAX = 5000
-
-
-def _clean(text: str, *, max_length: int, what: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise Invalid(_("%(what)s ne peut pas être vide.") % {"what": what})
-    if len(text) > max_length:
-        raise Invalid(
-            _("%(what)s est trop long (%(n)s caractères au plus).")
-            % {"what": what, "n": max_length}
-        )
-    return text
 
 
 @transaction.atomic
@@ -33,12 +22,12 @@ def publish_need(
 ) -> Need:
     if not rules.can_publish_needs(actor):
         raise Forbidden(_("Seuls les agents et modérateurs de la Ville publient les besoins."))
-    title = _clean(title, max_length=TITLE_MAX, what=_("Le titre"))
+    title = clean_text(title, max_length=TITLE_MAX, what=_("Le titre"))
     need = Need.objects.create(
         territory=territory,
         title=title,
         slug=unique_slug(Need, title),
-        description=_clean(description, max_length=DESCRIPTION_MAX, what=_("La description")),
+        description=clean_text(description, max_length=DESCRIPTION_MAX, what=_("La description")),
         neighbourhood=neighbourhood,
         created_by=actor,
     )
@@ -57,8 +46,8 @@ def update_need(
         raise NotFound()
     if status not in Need.Status.values:
         raise Invalid(_("Statut inconnu."))
-    need.title = _clean(title, max_length=TITLE_MAX, what=_("Le titre"))
-    need.description = _clean(description, max_length=DESCRIPTION_MAX, what=_("La description"))
+    need.title = clean_text(title, max_length=TITLE_MAX, what=_("Le titre"))
+    need.description = clean_text(description, max_length=DESCRIPTION_MAX, what=_("La description"))
     need.status = status
     need.neighbourhood = neighbourhood
     need.save()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +10,7 @@ from django.utils.translation import gettext as _
 from backend.accounts.services import can_publish
 from backend.projects.models import Follow, Invitation, Membership, Project, Stage
 from backend.territories.slugs import unique_slug
+from backend.validation import clean_links, clean_text
 from notifications.models import Kind
 from notifications.services import notify
 from realtime.errors import Conflict, Forbidden, Invalid, NotFound
@@ -19,7 +18,6 @@ from realtime.errors import Conflict, Forbidden, Invalid, NotFound
 TITLE_MAX = 120
 SUMMARY_MAX = 200
 DESCRIPTION_MAX = 20000
-MAX_LINKS = 5
 
 
 def is_member(user, project: Project) -> bool:
@@ -30,42 +28,12 @@ def is_owner(user, project: Project) -> bool:
     return bool(user and user.is_authenticated) and project.owner_id == user.pk
 
 
-def _text(value: str, *, max_length: int, what: str, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise Invalid(_("%(what)s ne peut pas être vide.") % {"what": what})
-    if len(value) > max_length:
-        raise Invalid(
-            _("%(what)s est trop long (%(n)s caractères au plus).")
-            % {"what": what, "n": max_length}
-        )
-    return value
-
-
-def _links(urls) -> list[dict]:
-    links = []
-    for url in urls or []:
-        url = (url or "").strip()
-        if not url:
-            continue
-        try:
-            URLValidator(schemes=["http", "https"])(url)
-        except ValidationError:
-            raise Invalid(
-                _("Ce lien n'est pas une adresse web valide : %(url)s") % {"url": url[:80]}
-            ) from None
-        links.append({"url": url[:300]})
-    if len(links) > MAX_LINKS:
-        raise Invalid(_("Cinq liens au plus."))
-    return links
-
-
 def _apply(project: Project, fields: dict) -> None:
-    project.title = _text(fields["title"], max_length=TITLE_MAX, what=_("Le titre"))
-    project.summary = _text(
+    project.title = clean_text(fields["title"], max_length=TITLE_MAX, what=_("Le titre"))
+    project.summary = clean_text(
         fields.get("summary", ""), max_length=SUMMARY_MAX, what=_("Le résumé"), required=False
     )
-    project.description = _text(
+    project.description = clean_text(
         fields.get("description", ""),
         max_length=DESCRIPTION_MAX,
         what=_("La description"),
@@ -76,7 +44,7 @@ def _apply(project: Project, fields: dict) -> None:
         raise Invalid(_("Étape inconnue."))
     project.stage = stage
     project.neighbourhood = fields.get("neighbourhood")
-    project.links = _links(fields.get("links"))
+    project.links = clean_links(fields.get("links"))
 
 
 @transaction.atomic
