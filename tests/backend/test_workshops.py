@@ -2,6 +2,7 @@
 by the facilitator, guests bound to their session, and guests claiming their cards."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -212,3 +213,14 @@ def test_the_projector_shows_the_code_then_the_counts():
     join_page(Client(enforce_csrf_checks=True), workshop, {"pseudonym": "Zoé"})
     data = Client().get(reverse("workshops:screen_data", args=[workshop.pk])).json()
     assert data == {"phase": "accueil", "participants": 1, "guests": 1, "proposals": 0, "tables": 3}
+
+
+def test_upcoming_workshops_are_on_the_home_page():
+    louise = make_user("Louise", moderator=True)
+    workshop_of(louise)
+    past = workshop_of(louise)
+    past.title = "Un atelier de l'an dernier"
+    past.starts_at = timezone.now() - timedelta(days=300)
+    past.save()
+    html = Client().get("/").content.decode()
+    assert "Parlons ensemble de Sceaux" in html and "an dernier" not in html
