@@ -181,3 +181,33 @@ def set_phase(*, actor, workshop_id: int, phase: str, table_number: int | None =
 def current_phase(workshop: Workshop) -> str:
     first = workshop.tables.select_related("board").first()
     return first.board.phase if first else Phase.WELCOME
+
+
+def _facilitated(actor, workshop_id: int) -> Workshop:
+    workshop = Workshop.objects.filter(pk=workshop_id).first()
+    if workshop is None:
+        raise NotFound()
+    if actor is None or actor.pk != workshop.facilitator_id:
+        raise Forbidden(_("Seul l'animateur ou l'animatrice gère les tables."))
+    return workshop
+
+
+def lock_table(*, actor, workshop_id: int, table_number: int, locked: bool = True) -> None:
+    """Freeze one table (or free it again): its board refuses every participant's write."""
+    workshop = _facilitated(actor, workshop_id)
+    table = workshop.tables.filter(number=table_number).first()
+    if table is None:
+        raise Invalid(_("Cette table n'existe pas."))
+    boards.update_board(actor=actor, board_id=table.board_id, locked=locked)
+
+
+def move_participant(*, actor, workshop_id: int, user_id: int, table_number: int) -> Participant:
+    """Seat a participant at another table; their cards stay where they wrote them."""
+    workshop = _facilitated(actor, workshop_id)
+    seat = workshop.participants.filter(user_id=user_id).first()
+    table = workshop.tables.filter(number=table_number).first()
+    if seat is None or table is None:
+        raise Invalid(_("Participant ou table inconnus."))
+    seat.table = table
+    seat.save(update_fields=["table"])
+    return seat

@@ -132,6 +132,9 @@ def console(request, workshop_id: int):
         "phases": Phase.choices,
         "phase": services.current_phase(workshop),
         "participants": workshop.participants.count(),
+        "seats": workshop.participants.select_related("user", "table").order_by(
+            "table__number", "user__display_name"
+        ),
     }
     return render(request, "workshops/console.html", context)
 
@@ -209,3 +212,35 @@ def screen(request, workshop_id: int):
 def screen_data(request, workshop_id: int):
     workshop = get_object_or_404(Workshop, pk=workshop_id)
     return JsonResponse({"phase": services.current_phase(workshop), **results.counts(workshop)})
+
+
+@login_required
+@require_POST
+def lock_table(request, workshop_id: int):
+    workshop = _facilitated(request, workshop_id)
+    try:
+        services.lock_table(
+            actor=request.user,
+            workshop_id=workshop.pk,
+            table_number=int(request.POST.get("table", "")),
+            locked=request.POST.get("locked") != "0",
+        )
+    except (Refused, ValueError) as refused:
+        messages.error(request, getattr(refused, "message", _("Table inconnue.")))
+    return redirect("workshops:console", workshop_id=workshop.pk)
+
+
+@login_required
+@require_POST
+def move_participant(request, workshop_id: int):
+    workshop = _facilitated(request, workshop_id)
+    try:
+        services.move_participant(
+            actor=request.user,
+            workshop_id=workshop.pk,
+            user_id=int(request.POST.get("participant", "")),
+            table_number=int(request.POST.get("table", "")),
+        )
+    except (Refused, ValueError) as refused:
+        messages.error(request, getattr(refused, "message", _("Participant ou table inconnus.")))
+    return redirect("workshops:console", workshop_id=workshop.pk)

@@ -224,3 +224,39 @@ def test_upcoming_workshops_are_on_the_home_page():
     past.save()
     html = Client().get("/").content.decode()
     assert "Parlons ensemble de Sceaux" in html and "an dernier" not in html
+
+
+def test_the_facilitator_locks_a_table_and_moves_a_participant():
+    from boards.models import Board
+    from realtime.errors import Locked
+
+    louise = make_user("Louise", moderator=True)
+    workshop = workshop_of(louise, tables=2)
+    services.set_phase(actor=louise, workshop_id=workshop.pk, phase=Phase.IDEAS)
+    join_page(Client(enforce_csrf_checks=True), workshop, {"pseudonym": "Zoé", "table": "1"})
+    seat = Participant.objects.get()
+    console = signed_in(louise)
+    post(console, reverse("workshops:lock", args=[workshop.pk]), {"table": "1"})
+    board = Board.objects.get(table__workshop=workshop, table__number=1)
+    assert board.locked
+    with pytest.raises(Locked):
+        boards.create_card(
+            actor=seat.user, board_id=board.pk, column_id=board.columns.first().pk, text="Trop tard"
+        )
+    post(
+        console,
+        reverse("workshops:move", args=[workshop.pk]),
+        {"participant": seat.user_id, "table": "2"},
+    )
+    seat.refresh_from_db()
+    assert seat.table.number == 2
+    outsider = signed_in(make_user("Awa"))
+    assert (
+        post(outsider, reverse("workshops:lock", args=[workshop.pk]), {"table": "2"}).status_code
+        == 403
+    )
+    assert not Board.objects.get(table__workshop=workshop, table__number=2).locked
+    with pytest.raises(Forbidden):
+        services.move_participant(
+            actor=seat.user, workshop_id=workshop.pk, user_id=seat.user_id, table_number=1
+        )

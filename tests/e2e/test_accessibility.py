@@ -108,3 +108,32 @@ def test_the_pages_for_newcomers_and_the_town_have_no_serious_issue(person):
     page = person(make_user("Louise", moderator=True))
     page.goto("/besoins/nouveau/")
     assert serious_violations(page) == []
+
+
+def test_the_workshop_pages_have_no_serious_issue(person):
+    from django.utils import timezone
+
+    from backend.workshops import services as workshops
+    from tests.factories import make_territory
+
+    louise = make_user("Louise", moderator=True)
+    workshop = workshops.create_workshop(
+        actor=louise,
+        territory=make_territory(),
+        title="Parlons ensemble",
+        starts_at=timezone.now(),
+        question="Comment mieux se rencontrer ?",
+        tables=2,
+    )
+    guest = person(viewport={"width": 390, "height": 844})
+    guest.goto(workshop.join_url())
+    assert serious_violations(guest) == []
+    facilitator = person(louise)
+    for url in (
+        f"/ateliers/{workshop.pk}/animation/",
+        f"/ateliers/{workshop.pk}/ecran/",
+        f"/ateliers/{workshop.pk}/resultats/",
+        "/ateliers/nouveau/",
+    ):
+        facilitator.goto(url)
+        assert serious_violations(facilitator) == [], url
