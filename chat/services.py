@@ -134,30 +134,7 @@ def edit_message(*, actor, room: Room, message_id: int, text: str, op_id: str = 
     message.save(update_fields=["text", "edited_at"])
     applied = _emit(room, actor, op_id, "message.edited", {"message": message_data(message)})
     _mention(actor, room, message)
-    transaction.on_commit(functools.partial(_tell_unread, room.pk, actor.pk))
     return Applied(seq=applied.seq, result=message)
-
-
-def _tell_unread(room_id: int, author_id: int) -> None:
-    """Each reader who follows this room (its team, those who read in it) gets, on their own
-    stream, their unread count for it and in all: the navigation and the project page follow
-    without a reload. A signal: losing one costs a stale badge until the next."""
-    room = Room.objects.select_related("project").get(pk=room_id)
-    readers = set(room.read_markers.values_list("user_id", flat=True))
-    if room.kind == RoomKind.TEAM and room.project_id:
-        readers |= set(room.project.memberships.values_list("user_id", flat=True))
-    readers.discard(author_id)
-    for reader in get_user_model().objects.filter(pk__in=readers, is_active=True):
-        _send_counts(reader, room_id)
-
-
-def _send_counts(reader, room_id: int) -> None:
-    from chat.selectors import rooms_of, unread_counts
-
-    counts = unread_counts(reader, rooms_of(reader))
-    data = {"room": room_id, "unread": counts.get(room_id, 0), "total": sum(counts.values())}
-    frame = streams.dumps({"type": "signal", "name": "chat.unread", "data": data})
-    publish.send_signal(f"user:{reader.pk}", frame)
 
 
 @room_op
