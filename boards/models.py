@@ -53,6 +53,9 @@ class Board(models.Model):
         help_text=_("0 : pas de vote sur ce tableau."),
     )
     phase = models.CharField(_("phase"), max_length=12, choices=Phase.choices, blank=True)
+    # Hidden mode: each participant sees only their own cards (and a count of the others')
+    # until the team reveals them. Decided on the server, never blurred in the browser.
+    cards_hidden = models.BooleanField(_("cartes cachées jusqu'à la révélation"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -31,6 +31,11 @@ class Event(models.Model):
     client = models.CharField(max_length=64, blank=True)
     op_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField()
+    # A restricted event (a hidden card, say) is sent whole only to the person it belongs to
+    # (`private_to`) and to the readers who see everything; every other reader gets the same
+    # seq with `redacted` as its data, under the name "redacted".
+    private_to = models.BigIntegerField(null=True, blank=True)
+    redacted = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [
