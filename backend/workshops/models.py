@@ -38,6 +38,9 @@ class Workshop(models.Model):
         _("cartes cachées jusqu'à la révélation"), default=False
     )
     guests_allowed = models.BooleanField(_("invités sans compte acceptés"), default=True)
+    grouping_by_facilitator_only = models.BooleanField(
+        _("seul l'animateur ou l'animatrice regroupe les cartes"), default=False
+    )
     join_code = models.CharField(max_length=CODE_LENGTH, unique=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     facilitator = models.ForeignKey(
