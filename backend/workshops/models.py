@@ -96,3 +96,51 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.table}"
+
+
+class ProposalOutcome(models.Model):
+    """What a proposal became: a draft project or a need of the town, with the way back to
+    the workshop. A proposal is a card today, or a group of cards (`group_id`); each becomes
+    one thing at most (whichever of them it names)."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="outcomes")
+    card = models.ForeignKey(
+        "boards.Card", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    group = models.ForeignKey(
+        "boards.CardGroup", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    project = models.OneToOneField(
+        "projects.Project",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="workshop_outcome",
+    )
+    need = models.OneToOneField(
+        "needs.Need",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="workshop_outcome",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card"], condition=models.Q(card__isnull=False), name="one_outcome_per_card"
+            ),
+            models.UniqueConstraint(
+                fields=["group"],
+                condition=models.Q(group__isnull=False),
+                name="one_outcome_per_group",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workshop} → {self.project or self.need}"

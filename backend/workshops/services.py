@@ -4,16 +4,28 @@ written through boards.services, like any board."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from backend.workshops.models import CODE_ALPHABET, CODE_LENGTH, Participant, Table, Workshop
+from backend.needs import rules as need_rules
+from backend.needs import services as needs
+from backend.projects import services as projects
+from backend.workshops.models import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    Participant,
+    ProposalOutcome,
+    Table,
+    Workshop,
+)
 from boards import services as boards
-from boards.models import Phase
-from realtime.errors import Conflict, Forbidden, Invalid, NotFound
+from boards.models import Card, CardGroup, Phase
+from realtime.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 
 MAX_TABLES = 60
 PSEUDONYM_MAX = 40
@@ -211,3 +223,202 @@ def move_participant(*, actor, workshop_id: int, user_id: int, table_number: int
     seat.table = table
     seat.save(update_fields=["table"])
     return seat
+
+
+# What comes out: a proposal becomes a draft project or a need of the town ------------------
+
+TITLE_MAX = 120  # a project's or a need's title
+NEED_DESCRIPTION_MAX = 5000
+PROJECT_DESCRIPTION_MAX = 20000
+
+
+@dataclass
+class Proposal:
+    """A proposal as the outcome services see it: its cards (the first one leads) and a title."""
+
+    title: str
+    cards: list[Card]
+    card_id: int | None = None
+    group_id: int | None = None
+
+
+@dataclass
+class Outcome:
+    outcome: ProposalOutcome
+    invited: list = field(default_factory=list)  # members invited into the project's team
+    skipped: list[str] = field(default_factory=list)  # names of guests who cannot be invited
+
+
+def can_turn_into_need(user) -> bool:
+    """Needs are the town's: only its moderators and agents publish them."""
+    return need_rules.can_publish_needs(user)
+
+
+def short_title(text: str, *, max_length: int = TITLE_MAX) -> str:
+    """A title from a proposal's text: its first line, cut at a word and marked « … »."""
+    text = " ".join((text or "").split())
+    if len(text) <= max_length:
+        return text
+    cut = text[: max_length - 1]
+    if " " in cut[max_length // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-—") + "…"
+
+
+def _proposal(workshop: Workshop, *, card_id: int | None, group_id: int | None) -> Proposal:
+    """The proposal named by a card id (or, with card groups, a group id) in this workshop."""
+    if (card_id is None) == (group_id is None):
+        raise Invalid(_("Choisissez une proposition."))
+    live = Card.objects.filter(
+        board__table__workshop=workshop, deleted_at__isnull=True
+    ).select_related("author", "board__table")
+    if group_id is not None:
+        group = CardGroup.objects.filter(
+            pk=group_id, board__table__workshop=workshop, deleted_at__isnull=True
+        ).first()
+        if group is None:
+            raise NotFound(_("Cette proposition n'existe pas dans cet atelier."))
+        cards = list(live.filter(group=group).order_by("position", "id"))
+        if not cards:
+            raise Invalid(_("Ce groupe ne contient aucune carte."))
+        title = short_title(group.title or cards[0].text)
+        return Proposal(title=title, cards=cards, group_id=group.pk)
+    card = live.filter(pk=card_id).first()
+    if card is None:
+        raise NotFound(_("Cette proposition n'existe pas dans cet atelier."))
+    return Proposal(title=short_title(card.text), cards=[card], card_id=card.pk)
+
+
+def _markdown_list(proposal: Proposal, *, max_length: int) -> str:
+    items = []
+    for card in proposal.cards:
+        item = "- " + " ".join(card.text.split())
+        if len("\n".join([*items, item])) > max_length:
+            break
+        items.append(item)
+    return "\n".join(items)
+
+
+def _intro(workshop: Workshop, proposal: Proposal) -> str:
+    tables = sorted({card.board.table.number for card in proposal.cards})
+    return _("Issu de l'atelier « %(title)s » du %(date)s (table %(tables)s) :") % {
+        "title": workshop.title,
+        "date": formats.date_format(timezone.localtime(workshop.starts_at), "DATE_FORMAT"),
+        "tables": ", ".join(str(n) for n in tables),
+    }
+
+
+def _start(actor, workshop_id: int, card_id, group_id) -> tuple[Workshop, Proposal]:
+    # The workshop row locked: two outcomes of one proposal at once queue up here.
+    workshop = Workshop.objects.select_for_update().filter(pk=workshop_id).first()
+    if workshop is None:
+        raise NotFound()
+    if actor is None or actor.pk != workshop.facilitator_id:
+        raise Forbidden(_("Seul l'animateur ou l'animatrice donne une suite aux propositions."))
+    proposal = _proposal(workshop, card_id=card_id, group_id=group_id)
+    if _outcome_of(workshop, proposal).exists():
+        raise Conflict(_("Cette proposition a déjà une suite : un projet ou un besoin."))
+    return workshop, proposal
+
+
+def _outcome_of(workshop: Workshop, proposal: Proposal):
+    if proposal.group_id is not None:
+        return ProposalOutcome.objects.filter(group_id=proposal.group_id)
+    return ProposalOutcome.objects.filter(card_id=proposal.card_id)
+
+
+def _record(actor, workshop: Workshop, proposal: Proposal, **made) -> ProposalOutcome:
+    try:
+        with transaction.atomic():
+            return ProposalOutcome.objects.create(
+                workshop=workshop,
+                card_id=proposal.card_id,
+                group_id=proposal.group_id,
+                created_by=actor,
+                **made,
+            )
+    except IntegrityError:
+        # The outer transaction rolls back with it: the project or need is not kept either.
+        raise Conflict(_("Cette proposition a déjà une suite : un projet ou un besoin.")) from None
+
+
+@transaction.atomic
+def proposal_to_project(
+    *, actor, workshop_id: int, card_id: int | None = None, group_id: int | None = None
+) -> Outcome:
+    """The facilitator turns a proposal into a draft project (stage « idée ») that they own.
+
+    Its title comes from the proposal, its description lists the proposal's cards, its themes
+    and territory are the workshop's. The proposal's authors who are members are invited into
+    its team; guests without an account cannot be, and are named in `skipped`. A proposal
+    gets one outcome at most (`Conflict`); nothing is written when a step is refused.
+    """
+    workshop, proposal = _start(actor, workshop_id, card_id, group_id)
+    intro = _intro(workshop, proposal)
+    project = projects.create_project(
+        actor=actor,
+        territory=workshop.territory,
+        themes=list(workshop.themes.all()),
+        title=proposal.title,
+        summary=short_title(proposal.cards[0].text, max_length=projects.SUMMARY_MAX),
+        description=intro
+        + "\n\n"
+        + _markdown_list(proposal, max_length=PROJECT_DESCRIPTION_MAX - len(intro) - 2),
+    )
+    outcome = Outcome(outcome=_record(actor, workshop, proposal, project=project))
+    seen = {actor.pk}
+    for card in proposal.cards:
+        author = card.author
+        if author is None or author.pk in seen:
+            continue
+        seen.add(author.pk)
+        if author.is_guest:
+            outcome.skipped.append(author.public_name)
+            continue
+        try:
+            projects.invite(actor=actor, project_id=project.pk, identifier=author.username)
+        except Refused:
+            outcome.skipped.append(author.public_name)  # an account closed since, say
+        else:
+            outcome.invited.append(author)
+    return outcome
+
+
+@transaction.atomic
+def proposal_to_need(
+    *, actor, workshop_id: int, card_id: int | None = None, group_id: int | None = None
+) -> Outcome:
+    """The facilitator, when they are of the town, publishes a proposal as a need of the
+    territory. A project's owner running their own workshop may not (`Forbidden`)."""
+    workshop, proposal = _start(actor, workshop_id, card_id, group_id)
+    if not can_turn_into_need(actor):
+        raise Forbidden(
+            _(
+                "Seuls les agents et modérateurs de la Ville publient les besoins : "
+                "cette proposition peut devenir un projet."
+            )
+        )
+    intro = _intro(workshop, proposal)
+    need = needs.publish_need(
+        actor=actor,
+        territory=workshop.territory,
+        title=proposal.title,
+        description=intro
+        + "\n\n"
+        + _markdown_list(proposal, max_length=NEED_DESCRIPTION_MAX - len(intro) - 2),
+        themes=list(workshop.themes.all()),
+    )
+    return Outcome(outcome=_record(actor, workshop, proposal, need=need))
+
+
+def outcomes_by_proposal(workshop: Workshop) -> dict[tuple[str, int], ProposalOutcome]:
+    """("card", id) or ("group", id) → what that proposal became (one query)."""
+    found = {}
+    for outcome in ProposalOutcome.objects.filter(workshop=workshop).select_related(
+        "project", "need"
+    ):
+        if outcome.card_id is not None:
+            found["card", outcome.card_id] = outcome
+        if outcome.group_id is not None:
+            found["group", outcome.group_id] = outcome
+    return found
