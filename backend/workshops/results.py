@@ -20,6 +20,9 @@ class Proposal:
     text: str
     votes: int
     author: str
+    # What the proposal is: a card, or a group of cards (what its outcome is keyed on).
+    card: int | None = None
+    group: int | None = None
 
 
 def proposals(workshop: Workshop) -> list[Proposal]:
@@ -36,6 +39,7 @@ def proposals(workshop: Workshop) -> list[Proposal]:
             text=card.text,
             votes=card.n_votes,
             author=card.author.public_name,
+            card=card.pk,
         )
         for card in cards
     ]
