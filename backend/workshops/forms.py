@@ -49,3 +49,15 @@ class GuestForm(forms.Form):
         self.fields["table"].choices = choices + [
             (t.number, _("Table %(n)s") % {"n": t.number}) for t in tables
         ]
+
+
+class ProposalForm(forms.Form):
+    """Which proposal to give a follow-up: a card, or a group of cards (hidden fields)."""
+
+    card = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    group = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    back = forms.ChoiceField(
+        choices=[("results", "results"), ("console", "console")],
+        required=False,
+        widget=forms.HiddenInput,
+    )

@@ -409,16 +409,3 @@ def proposal_to_need(
         themes=list(workshop.themes.all()),
     )
     return Outcome(outcome=_record(actor, workshop, proposal, need=need))
-
-
-def outcomes_by_proposal(workshop: Workshop) -> dict[tuple[str, int], ProposalOutcome]:
-    """("card", id) or ("group", id) → what that proposal became (one query)."""
-    found = {}
-    for outcome in ProposalOutcome.objects.filter(workshop=workshop).select_related(
-        "project", "need"
-    ):
-        if outcome.card_id is not None:
-            found["card", outcome.card_id] = outcome
-        if outcome.group_id is not None:
-            found["group", outcome.group_id] = outcome
-    return found

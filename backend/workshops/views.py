@@ -6,18 +6,19 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backend.territories.models import Territory
-from backend.workshops import results, services
-from backend.workshops.forms import GuestForm, WorkshopForm
+from backend.workshops import results, selectors, services
+from backend.workshops.forms import GuestForm, ProposalForm, WorkshopForm
 from backend.workshops.models import Participant, Workshop
 from boards.models import Phase
-from realtime.errors import Forbidden, Refused
+from realtime.errors import Forbidden, NotFound, Refused
 
 
 @login_required
@@ -122,13 +123,14 @@ def _facilitated(request, workshop_id: int) -> Workshop:
 @login_required
 def console(request, workshop_id: int):
     workshop = _facilitated(request, workshop_id)
-    tables = workshop.tables.select_related("board").annotate(
-        people=Count("participants", distinct=True),
-        cards=Count("board__cards", distinct=True),
-    )
+    tables = list(selectors.tables_with_counts(workshop.pk))
     context = {
         "workshop": workshop,
         "tables": tables,
+        "ideas": sum(table.cards for table in tables),
+        "top": selectors.with_outcomes(workshop, results.proposals(workshop)[:10]),
+        "can_make_needs": services.can_turn_into_need(request.user),
+        "labels": console_labels(),
         "phases": Phase.choices,
         "phase": services.current_phase(workshop),
         "participants": workshop.participants.count(),
@@ -170,14 +172,85 @@ def results_page(request, workshop_id: int):
     workshop = get_object_or_404(Workshop, pk=workshop_id)
     if not _results_visible(request, workshop):
         raise PermissionDenied(_("Les résultats s'affichent à la phase « Résultats »."))
-    ranked = results.proposals(workshop)
+    ranked = selectors.with_outcomes(workshop, results.proposals(workshop))
+    facilitator = request.user.is_authenticated and request.user.pk == workshop.facilitator_id
     context = {
         "workshop": workshop,
         "top": ranked[:20],
         "tables": results.by_table(ranked),
         "counts": results.counts(workshop),
+        "facilitator": facilitator,
+        "can_make_needs": facilitator and services.can_turn_into_need(request.user),
     }
     return render(request, "workshops/results.html", context)
+
+
+def _give_follow_up(request, workshop_id: int, service, success):
+    """Turn the posted proposal into something with `service`; back to where the facilitator
+    clicked. Someone else's workshop: 403; a proposal of another workshop: 404."""
+    workshop = _facilitated(request, workshop_id)
+    form = ProposalForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    back = form.cleaned_data["back"] or "results"
+    try:
+        made = service(
+            actor=request.user,
+            workshop_id=workshop.pk,
+            card_id=form.cleaned_data["card"],
+            group_id=form.cleaned_data["group"],
+        )
+    except NotFound:
+        raise Http404 from None
+    except Refused as refused:  # already followed up, not one of the town's agents…
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, success(made))
+        if made.skipped:
+            messages.warning(
+                request,
+                _(
+                    "Invités sans compte, non invités dans l'équipe : %(names)s. "
+                    "Ils pourront la rejoindre une fois leur compte créé."
+                )
+                % {"names": ", ".join(made.skipped)},
+            )
+    return redirect(f"workshops:{back}", workshop_id=workshop.pk)
+
+
+@login_required
+@require_POST
+def proposal_to_project(request, workshop_id: int):
+    def success(made):
+        project = made.outcome.project
+        invited = ngettext(
+            "%(n)s auteur invité dans l'équipe.",
+            "%(n)s auteurs invités dans l'équipe.",
+            len(made.invited),
+        ) % {"n": len(made.invited)}
+        return format_html(
+            _('La proposition est devenue le projet <a href="{url}">{title}</a> (étape « idée »).')
+            + " {invited}",
+            url=project.get_absolute_url(),
+            title=project.title,
+            invited=invited,
+        )
+
+    return _give_follow_up(request, workshop_id, services.proposal_to_project, success)
+
+
+@login_required
+@require_POST
+def proposal_to_need(request, workshop_id: int):
+    def success(made):
+        need = made.outcome.need
+        return format_html(
+            _('La proposition est devenue le besoin <a href="{url}">{title}</a>.'),
+            url=need.get_absolute_url(),
+            title=need.title,
+        )
+
+    return _give_follow_up(request, workshop_id, services.proposal_to_need, success)
 
 
 def results_export(request, workshop_id: int, fmt: str):
@@ -244,3 +317,18 @@ def move_participant(request, workshop_id: int):
     except (Refused, ValueError) as refused:
         messages.error(request, getattr(refused, "message", _("Participant ou table inconnus.")))
     return redirect("workshops:console", workshop_id=workshop.pk)
+
+
+def console_labels() -> dict:
+    """The words console.js shows, translated here so that Django's i18n covers them."""
+    return {
+        "status": {
+            "connecting": _("Connexion…"),
+            "connected": _("En direct : les chiffres des tables se mettent à jour seuls."),
+            "reconnecting": _("Reconnexion…"),
+            "refused": _("Chiffres en direct indisponibles : rechargez la page."),
+        },
+        # %(people)s and %(cards)s are replaced by console.js
+        "summary_one": _("%(people)s participant connecté, %(cards)s idées"),
+        "summary_many": _("%(people)s participants connectés, %(cards)s idées"),
+    }
