@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from boards import rules, selectors, services
-from boards.models import CARD_TEXT_MAX, COLUMN_TITLE_MAX, Board, CardColor, Phase
+from boards.models import (
+    CARD_TEXT_MAX,
+    COLUMN_TITLE_MAX,
+    GROUP_TITLE_MAX,
+    Board,
+    CardColor,
+    Phase,
+)
 from realtime import protocol
 from realtime.consumers import StreamConsumer, StreamRefused
 from realtime.protocol import ID, OPTIONAL_ID, Field
@@ -12,6 +21,7 @@ TEXT = Field(str, max_length=CARD_TEXT_MAX, min_length=1)
 OPTIONAL_TEXT = Field(str, required=False, max_length=CARD_TEXT_MAX, min_length=1)
 COLOR = Field(str, required=False, choices=tuple(CardColor.values))
 COLUMN_TITLE = Field(str, max_length=COLUMN_TITLE_MAX, min_length=1)
+GROUP_TITLE = Field(str, max_length=GROUP_TITLE_MAX, min_length=1)
 
 
 class BoardConsumer(StreamConsumer):
@@ -29,6 +39,14 @@ class BoardConsumer(StreamConsumer):
         "card.restore": {"card": ID},
         "card.vote": {"card": ID},
         "card.unvote": {"card": ID},
+        "card.group": {"card": ID, "group": Field(int, nullable=True)},
+        "group.create": {"title": GROUP_TITLE, "cards": Field(list, required=False)},
+        "group.update": {"group": ID, "title": GROUP_TITLE},
+        "group.delete": {"group": ID},
+        "group.vote": {"group": ID},
+        "group.unvote": {"group": ID},
+        "timer.start": {"seconds": Field(int)},
+        "timer.stop": {},
         "column.create": {"title": COLUMN_TITLE},
         "column.update": {"column": ID, "title": COLUMN_TITLE},
         "column.delete": {"column": ID},
@@ -37,6 +55,7 @@ class BoardConsumer(StreamConsumer):
             "locked": Field(bool, required=False),
             "votes_per_person": Field(int, required=False),
             "phase": Field(str, required=False, choices=tuple(Phase.values)),
+            "cards_hidden": Field(bool, required=False),
         },
     }
     signal_schemas = {
@@ -58,13 +77,23 @@ class BoardConsumer(StreamConsumer):
         return Board.objects.select_related("project").get(pk=self.board_id)
 
     def snapshot(self) -> dict:
-        return selectors.board_snapshot(self._board())
+        return selectors.board_snapshot(self._board(), self.user)
+
+    def sees_all(self) -> bool:
+        return selectors.sees_hidden_cards(self.user, self._board())
 
     def me(self) -> dict:
         return selectors.board_me(self._board(), self.user)
 
     def limits(self) -> dict:
-        return {**super().limits(), "card_text_max": CARD_TEXT_MAX}
+        return {
+            **super().limits(),
+            "card_text_max": CARD_TEXT_MAX,
+            "group_title_max": GROUP_TITLE_MAX,
+            # The server's clock when hello left: countdowns are read against it, not the
+            # phone's own clock.
+            "now": selectors.iso(timezone.now()),
+        }
 
     # Ops: one line each, the service decides -------------------------------------------------
 
@@ -111,6 +140,32 @@ class BoardConsumer(StreamConsumer):
 
     def op_card_unvote(self, data: dict, op_id: str):
         return self._call(services.unvote_card, op_id, card_id=data["card"])
+
+    def op_card_group(self, data: dict, op_id: str):
+        return self._call(services.group_card, op_id, card_id=data["card"], group_id=data["group"])
+
+    def op_group_create(self, data: dict, op_id: str):
+        return self._call(
+            services.create_group, op_id, title=data["title"], card_ids=data.get("cards", [])
+        )
+
+    def op_group_update(self, data: dict, op_id: str):
+        return self._call(services.update_group, op_id, group_id=data["group"], title=data["title"])
+
+    def op_group_delete(self, data: dict, op_id: str):
+        return self._call(services.delete_group, op_id, group_id=data["group"])
+
+    def op_group_vote(self, data: dict, op_id: str):
+        return self._call(services.vote_group, op_id, group_id=data["group"])
+
+    def op_group_unvote(self, data: dict, op_id: str):
+        return self._call(services.unvote_group, op_id, group_id=data["group"])
+
+    def op_timer_start(self, data: dict, op_id: str):
+        return self._call(services.start_timer, op_id, seconds=data["seconds"])
+
+    def op_timer_stop(self, data: dict, op_id: str):
+        return self._call(services.stop_timer, op_id)
 
     def op_column_create(self, data: dict, op_id: str):
         return self._call(services.create_column, op_id, title=data["title"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q
 
 from boards import rules
-from boards.models import Board, Card, Column, Vote
+from boards.models import Board, Card, CardGroup, Column, Vote
 from realtime.auth import actor_of
 
 
@@ -18,7 +18,46 @@ def board_data(board: Board) -> dict:
         "votes_per_person": board.votes_per_person,
         "is_public": board.is_public,
         "project": board.project_id,
+        "cards_hidden": board.cards_hidden,
+        "grouping_by_team_only": board.grouping_by_team_only,
+        "timer": timer_data(board),
     }
+
+
+def iso(moment) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
+
+
+def timer_data(board: Board) -> dict:
+    """The countdown as stored: when it ends (null: none) and how long it was set for.
+
+    Clients count down from `ends_at` against the server's clock (hello's `limits.now`, and
+    each event's `at`), never against their own: a phone's clock may be minutes off.
+    """
+    return {"ends_at": iso(board.timer_ends_at), "seconds": board.timer_seconds}
+
+
+def timer_remaining(board: Board, now) -> int | None:
+    """Whole seconds left at `now` (0 once over), or None without a countdown."""
+    if board.timer_ends_at is None:
+        return None
+    return max(0, int((board.timer_ends_at - now).total_seconds() + 0.999))
+
+
+def group_data(group: CardGroup, *, votes: int | None = None) -> dict:
+    if votes is None:
+        votes = getattr(group, "vote_count", None)
+    if votes is None:
+        votes = group.votes.count()
+    return {"id": group.pk, "title": group.title, "position": group.position, "votes": votes}
+
+
+def live_groups(board: Board):
+    return (
+        board.groups.filter(deleted_at__isnull=True)
+        .annotate(vote_count=Count("votes"))
+        .order_by("position", "id")
+    )
 
 
 def column_data(column: Column) -> dict:
@@ -33,6 +72,7 @@ def card_data(card: Card, *, votes: int | None = None) -> dict:
     return {
         "id": card.pk,
         "column": card.column_id,
+        "group": card.group_id,
         "text": card.text,
         "color": card.color,
         "position": card.position,
@@ -56,23 +96,66 @@ def live_cards(board: Board):
     )
 
 
-def board_snapshot(board: Board) -> dict:
-    """Everything a client needs to draw the board, the same for every reader."""
-    return {
+def sees_hidden_cards(user, board: Board) -> bool:
+    """Whether this reader sees every card of a board in hidden mode: its team does."""
+    return rules.can_moderate_board(user, board)
+
+
+def board_snapshot(board: Board, reader=None) -> dict:
+    """Everything a client needs to draw the board.
+
+    The same for every reader, except in hidden mode: a reader outside the team then gets
+    only their own cards, and `cards_total`, the number of cards on the board.
+    """
+    cards = live_cards(board)
+    snapshot = {
         "board": board_data(board),
         "columns": [column_data(column) for column in live_columns(board)],
-        "cards": [card_data(card) for card in live_cards(board)],
+        "groups": [group_data(group) for group in live_groups(board)],
     }
+    if board.cards_hidden and not sees_hidden_cards(reader, board):
+        own = reader.pk if rules.is_signed_in(reader) else None
+        snapshot["cards"] = [card_data(card) for card in cards.filter(author_id=own)]
+        snapshot["cards_total"] = hidden_card_count(board)
+    else:
+        snapshot["cards"] = [card_data(card) for card in cards]
+    return snapshot
+
+
+def hidden_card_count(board: Board) -> int:
+    """What a reader of a board in hidden mode knows of the others' cards: how many there are."""
+    return board.cards.filter(deleted_at__isnull=True).count()
 
 
 def voted_cards(board: Board, user) -> list[int]:
     if not rules.is_signed_in(user):
         return []
     return list(
-        Vote.objects.filter(board=board, voter=user, card__deleted_at__isnull=True)
+        Vote.objects.filter(
+            board=board, voter=user, card__isnull=False, card__deleted_at__isnull=True
+        )
         .order_by("card_id")
         .values_list("card_id", flat=True)
     )
+
+
+def voted_groups(board: Board, user) -> list[int]:
+    if not rules.is_signed_in(user):
+        return []
+    return list(
+        Vote.objects.filter(
+            board=board, voter=user, group__isnull=False, group__deleted_at__isnull=True
+        )
+        .order_by("group_id")
+        .values_list("group_id", flat=True)
+    )
+
+
+def votes_used(board: Board, user) -> int:
+    """How much of the board's budget this person has spent: card votes plus group votes."""
+    live_card = Q(card__isnull=False, card__deleted_at__isnull=True)
+    live_group = Q(group__isnull=False, group__deleted_at__isnull=True)
+    return Vote.objects.filter(live_card | live_group, board=board, voter=user).count()
 
 
 def board_me(board: Board, user) -> dict:
@@ -85,6 +168,8 @@ def board_me(board: Board, user) -> dict:
         "can_vote": rules.can_vote(user, board),
         "can_moderate": rules.can_moderate_board(user, board),
         "voted": voted_cards(board, user),
+        "voted_groups": voted_groups(board, user),
+        "can_group": rules.can_group_cards(user, board),
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Max
@@ -23,21 +24,36 @@ from boards.models import (
     BOARD_TITLE_MAX,
     CARD_TEXT_MAX,
     COLUMN_TITLE_MAX,
+    GROUP_TITLE_MAX,
+    TIMER_MAX_SECONDS,
+    TIMER_MIN_SECONDS,
     Board,
     Card,
     CardColor,
+    CardGroup,
     CardRevision,
     Column,
     Phase,
     Vote,
 )
-from boards.selectors import board_data, card_data, column_data, voted_cards
+from boards.selectors import (
+    board_data,
+    card_data,
+    column_data,
+    group_data,
+    hidden_card_count,
+    live_cards,
+    timer_data,
+    votes_used,
+)
 from realtime import streams
 from realtime.auth import actor_of, client_key
 from realtime.errors import Conflict, Forbidden, Invalid, Locked, NotFound
 from realtime.streams import Applied
 
 DEFAULT_COLUMNS = ("Idées", "À creuser", "Retenues")
+# The phases in which a board may keep its cards hidden (an empty phase: a board without them).
+HIDING_PHASES = {"", Phase.WELCOME, Phase.IDEAS}
 
 
 def board_op(service):
@@ -82,6 +98,7 @@ def create_board(
     columns: Iterable[str] = DEFAULT_COLUMNS,
     is_public: bool = True,
     votes_per_person: int = 5,
+    grouping_by_team_only: bool = False,
 ) -> Board:
     """Create a board with its columns; its stream starts with `board.created`."""
     if not rules.is_signed_in(actor):
@@ -98,6 +115,7 @@ def create_board(
         created_by=actor,
         is_public=is_public,
         votes_per_person=votes_per_person,
+        grouping_by_team_only=bool(grouping_by_team_only),
     )
     titles = [_clean_text(t, max_length=COLUMN_TITLE_MAX, what=_("Le titre")) for t in columns]
     created = [
@@ -122,11 +140,19 @@ def update_board(
     locked: bool | None = None,
     votes_per_person: int | None = None,
     phase: str | None = None,
+    cards_hidden: bool | None = None,
     op_id: str = "",
 ) -> Applied:
-    """Rename, lock/unlock, change the vote budget or the phase of a board (its team only)."""
+    """Rename, lock/unlock, change the vote budget, the phase or hidden mode (its team only).
+
+    Hidden mode keeps each participant's cards to themselves until the team reveals them;
+    it can only start while the board is welcoming people or collecting ideas, and it ends
+    by itself when the board moves on to grouping or later. The reveal is one event,
+    `cards.revealed`, that carries every card: whoever saw only their own now has them all.
+    """
     if not rules.can_moderate_board(actor, board):
         raise Forbidden(_("Seule l'équipe du tableau peut le modifier."))
+    was_hidden = board.cards_hidden
     if title is not None:
         board.title = _clean_text(title, max_length=BOARD_TITLE_MAX, what=_("Le titre"))
     if locked is not None:
@@ -137,7 +163,20 @@ def update_board(
         if phase not in Phase.values:
             raise Invalid(_("Phase inconnue."))
         board.phase = phase
-    board.save(update_fields=["title", "locked", "votes_per_person", "phase"])
+    if cards_hidden is not None:
+        if cards_hidden and board.phase not in HIDING_PHASES:
+            raise Invalid(
+                _("Les cartes ne se cachent que pendant l'accueil et la phase « Idées ».")
+            )
+        board.cards_hidden = bool(cards_hidden)
+    if board.phase not in HIDING_PHASES:
+        board.cards_hidden = False
+    board.save(update_fields=["title", "locked", "votes_per_person", "phase", "cards_hidden"])
+    if was_hidden and not board.cards_hidden:
+        cards = [card_data(card) for card in live_cards(board)]
+        return _emit(
+            board, actor, op_id, "cards.revealed", {"board": board_data(board), "cards": cards}
+        )
     return _emit(board, actor, op_id, "board.updated", {"board": board_data(board)})
 
 
@@ -315,13 +354,14 @@ def vote_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Applied:
         raise Forbidden(_("Le vote n'est pas ouvert sur ce tableau pour vous."))
     _check_unlocked(actor, board)
     card = _card(board, card_id)
+    if card.group_id is not None:
+        raise Conflict(
+            _("Cette carte fait partie du groupe « %(title)s » : votez pour le groupe.")
+            % {"title": card.group.title}
+        )
     if Vote.objects.filter(card=card, voter=actor).exists():
         raise Conflict(_("Vous avez déjà voté pour cette carte."))
-    if len(voted_cards(board, actor)) >= board.votes_per_person:
-        raise Conflict(
-            _("Vous avez utilisé vos %(n)s votes : retirez-en un pour voter ailleurs.")
-            % {"n": board.votes_per_person}
-        )
+    _check_budget(actor, board)
     Vote.objects.create(card=card, board=board, voter=actor)
     return _emit_vote(board, actor, op_id, "card.voted", card)
 
@@ -339,10 +379,149 @@ def unvote_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Applie
     return _emit_vote(board, actor, op_id, "card.unvoted", card)
 
 
+# Groups ------------------------------------------------------------------------------------
+
+MAX_GROUP_CARDS = 200
+
+
+@board_op
+def create_group(
+    *, actor, board: Board, title: str, card_ids: Iterable[int] = (), op_id: str = ""
+) -> Applied:
+    """A new group at the end of the board's groups, with the cards `card_ids` stacked in it."""
+    _check_grouping(actor, board)
+    title = _clean_text(title, max_length=GROUP_TITLE_MAX, what=_("Le titre du groupe"))
+    cards = _cards(board, _clean_ids(card_ids))
+    last = board.groups.filter(deleted_at__isnull=True).aggregate(last=Max("position"))["last"]
+    group = CardGroup.objects.create(
+        board=board, title=title, position=positions.between(last, None), created_by=actor
+    )
+    Card.objects.filter(pk__in=cards).update(group=group, updated_at=timezone.now())
+    data = {
+        "group": group_data(group, votes=0),
+        "cards": [card_data(card) for card in live_cards(board).filter(pk__in=cards)],
+    }
+    return _emit(board, actor, op_id, "group.created", data, group)
+
+
+@board_op
+def update_group(*, actor, board: Board, group_id: int, title: str, op_id: str = "") -> Applied:
+    """Rename a group (whoever made it, or the board's team)."""
+    group = _editable_group(actor, board, group_id)
+    group.title = _clean_text(title, max_length=GROUP_TITLE_MAX, what=_("Le titre du groupe"))
+    group.save(update_fields=["title"])
+    return _emit(board, actor, op_id, "group.updated", {"group": group_data(group)}, group)
+
+
+@board_op
+def delete_group(*, actor, board: Board, group_id: int, op_id: str = "") -> Applied:
+    """Delete a group (a tombstone): its cards go back to ungrouped, its votes stop counting."""
+    group = _editable_group(actor, board, group_id)
+    cards = list(group.cards.filter(deleted_at__isnull=True).values_list("pk", flat=True))
+    # Deleted cards too: a card restored later must not land in a deleted group.
+    group.cards.update(group=None, updated_at=timezone.now())
+    group.deleted_at = timezone.now()
+    group.save(update_fields=["deleted_at"])
+    data = {
+        "group": group.pk,
+        "cards": [card_data(card) for card in live_cards(board).filter(pk__in=cards)],
+    }
+    return _emit(board, actor, op_id, "group.deleted", data, group)
+
+
+@board_op
+def group_card(
+    *, actor, board: Board, card_id: int, group_id: int | None, op_id: str = ""
+) -> Applied:
+    """Put a card in a group, or take it out of its group (`group_id` None)."""
+    _check_grouping(actor, board)
+    card = _card(board, card_id)
+    group = _group(board, group_id) if group_id is not None else None
+    if card.group_id == (group.pk if group else None):
+        raise Conflict(
+            _("Cette carte est déjà dans ce groupe.")
+            if group
+            else _("Cette carte n'est dans aucun groupe.")
+        )
+    card.group = group
+    card.save(update_fields=["group", "updated_at"])
+    return _emit(board, actor, op_id, "card.grouped", {"card": card_data(card)}, card)
+
+
+@board_op
+def vote_group(*, actor, board: Board, group_id: int, op_id: str = "") -> Applied:
+    """A group is one proposal: one vote per person, counted in the same budget as cards."""
+    _check_phase(actor, board, "vote")
+    if not rules.can_vote(actor, board):
+        raise Forbidden(_("Le vote n'est pas ouvert sur ce tableau pour vous."))
+    _check_unlocked(actor, board)
+    group = _group(board, group_id)
+    if not group.cards.filter(deleted_at__isnull=True).exists():
+        raise Conflict(_("Ce groupe est vide : il n'y a rien à soutenir."))
+    if Vote.objects.filter(group=group, voter=actor).exists():
+        raise Conflict(_("Vous avez déjà voté pour ce groupe."))
+    _check_budget(actor, board)
+    Vote.objects.create(group=group, board=board, voter=actor)
+    return _emit_group_vote(board, actor, op_id, "group.voted", group)
+
+
+@board_op
+def unvote_group(*, actor, board: Board, group_id: int, op_id: str = "") -> Applied:
+    if not rules.is_signed_in(actor):
+        raise Forbidden()
+    _check_unlocked(actor, board)
+    _check_phase(actor, board, "vote")
+    group = _group(board, group_id)
+    deleted, _rows = Vote.objects.filter(group=group, voter=actor).delete()
+    if not deleted:
+        raise Conflict(_("Vous n'avez pas voté pour ce groupe."))
+    return _emit_group_vote(board, actor, op_id, "group.unvoted", group)
+
+
+# The countdown -----------------------------------------------------------------------------
+
+
+@board_op
+def start_timer(*, actor, board: Board, seconds: int, op_id: str = "") -> Applied:
+    """Start (or restart) the board's countdown for `seconds` (its team only)."""
+    _check_timer(actor, board)
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int)
+        or not TIMER_MIN_SECONDS <= seconds <= TIMER_MAX_SECONDS
+    ):
+        raise Invalid(
+            _("Un minuteur dure de %(min)s secondes à %(max)s minutes.")
+            % {"min": TIMER_MIN_SECONDS, "max": TIMER_MAX_SECONDS // 60}
+        )
+    board.timer_seconds = seconds
+    board.timer_ends_at = timezone.now() + timedelta(seconds=seconds)
+    board.save(update_fields=["timer_seconds", "timer_ends_at"])
+    return _emit(board, actor, op_id, "board.timer", timer_data(board))
+
+
+@board_op
+def stop_timer(*, actor, board: Board, op_id: str = "") -> Applied:
+    _check_timer(actor, board)
+    if board.timer_ends_at is None:
+        raise Conflict(_("Aucun minuteur n'est en cours."))
+    board.timer_seconds = 0
+    board.timer_ends_at = None
+    board.save(update_fields=["timer_seconds", "timer_ends_at"])
+    return _emit(board, actor, op_id, "board.timer", timer_data(board))
+
+
 # Shared steps ------------------------------------------------------------------------------
 
 
 def _emit(board: Board, actor, op_id: str, name: str, data: dict, result=None) -> Applied:
+    """Append the op's event. On a board in hidden mode, an event about a card goes whole to
+    its author and the team only; everyone else learns just how many cards there are."""
+    private_to = redacted = None
+    if board.cards_hidden and isinstance(result, Card):
+        private_to = result.author_id
+        redacted = {"cards_total": hidden_card_count(board)}
+        data = {**data, **redacted}  # the author's count moves too
     event = streams.append_event(
         key=board.stream_key,
         name=name,
@@ -350,6 +529,8 @@ def _emit(board: Board, actor, op_id: str, name: str, data: dict, result=None) -
         actor=actor_of(actor),
         client=client_key(actor),
         op_id=op_id,
+        private_to=private_to,
+        redacted=redacted,
     )
     return Applied(seq=event.seq, result=result)
 
@@ -357,6 +538,76 @@ def _emit(board: Board, actor, op_id: str, name: str, data: dict, result=None) -
 def _emit_vote(board: Board, actor, op_id: str, name: str, card: Card) -> Applied:
     data = {"card": card.pk, "votes": card.votes.count(), "voter": actor.pk}
     return _emit(board, actor, op_id, name, data, card)
+
+
+def _emit_group_vote(board: Board, actor, op_id: str, name: str, group: CardGroup) -> Applied:
+    data = {"group": group.pk, "votes": group.votes.count(), "voter": actor.pk}
+    return _emit(board, actor, op_id, name, data, group)
+
+
+def _check_budget(actor, board: Board) -> None:
+    if votes_used(board, actor) >= board.votes_per_person:
+        raise Conflict(
+            _("Vous avez utilisé vos %(n)s votes : retirez-en un pour voter ailleurs.")
+            % {"n": board.votes_per_person}
+        )
+
+
+def _group(board: Board, group_id) -> CardGroup:
+    group = None
+    if isinstance(group_id, int) and not isinstance(group_id, bool):
+        group = board.groups.filter(pk=group_id, deleted_at__isnull=True).first()
+    if group is None:
+        raise NotFound(_("Ce groupe n'existe pas ou plus."))
+    group.board = board
+    return group
+
+
+def _editable_group(actor, board: Board, group_id: int) -> CardGroup:
+    _check_grouping(actor, board)
+    group = _group(board, group_id)
+    if not rules.can_edit_group(actor, group):
+        raise Forbidden(_("Seuls l'auteur du groupe et l'équipe du tableau peuvent le modifier."))
+    return group
+
+
+def _clean_ids(value) -> list[int]:
+    if (
+        not isinstance(value, list | tuple)
+        or len(value) > MAX_GROUP_CARDS
+        or any(isinstance(v, bool) or not isinstance(v, int) for v in value)
+    ):
+        raise Invalid(_("« cards » doit être une liste d'identifiants de cartes."))
+    return list(dict.fromkeys(value))
+
+
+def _cards(board: Board, card_ids: list[int]) -> list[int]:
+    """The ids, once each checked to be live cards of this board."""
+    found = set(
+        board.cards.filter(pk__in=card_ids, deleted_at__isnull=True).values_list("pk", flat=True)
+    )
+    if len(found) != len(card_ids):
+        raise NotFound(_("Cette carte n'existe pas ou plus."))
+    return card_ids
+
+
+def _check_grouping(actor, board: Board) -> None:
+    _check_phase(actor, board, "group")
+    if not rules.can_group_cards(actor, board):
+        if not rules.is_signed_in(actor):
+            raise Forbidden(_("Connectez-vous pour regrouper les cartes."))
+        raise Forbidden(_("Sur ce tableau, seule l'équipe regroupe les cartes."))
+    _check_unlocked(actor, board)
+    if board.cards_hidden:
+        # Grouping events carry cards: they would show the hidden ones to everyone.
+        raise Conflict(_("Les cartes sont cachées : regroupez-les après la révélation."))
+
+
+def _check_timer(actor, board: Board) -> None:
+    if not rules.can_run_timer(actor, board):
+        raise Forbidden(_("Seule l'équipe du tableau lance et arrête le minuteur."))
+    if board.phase == Phase.CLOSED:
+        raise Locked(_("Cet atelier est clos : plus aucune modification n'est possible."))
 
 
 def _card(board: Board, card_id: int, *, deleted: bool = False) -> Card:
@@ -409,6 +660,9 @@ PHASE_REFUSALS = {
         "Les cartes se déplacent pendant les phases « Idées » et « Regroupement »."
     ),
     "vote": gettext_lazy("Le vote n'est pas ouvert : attendez la phase « Vote »."),
+    "group": gettext_lazy(
+        "Les cartes se regroupent pendant les phases « Idées » et « Regroupement »."
+    ),
 }
 
 

@@ -29,7 +29,7 @@ def board_list(request):
 
 def board_detail(request, board_id: int):
     board = _readable_board(request, board_id)
-    snapshot = selectors.board_snapshot(board)
+    snapshot = selectors.board_snapshot(board, request.user)
     me = selectors.board_me(board, request.user)
     voted = set(me["voted"])
     columns = [

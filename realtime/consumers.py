@@ -95,6 +95,11 @@ class StreamConsumer(AsyncWebsocketConsumer):
     def me(self) -> dict:
         return {"id": self.user.pk, "name": self.user.public_name} if self.person else {}
 
+    def sees_all(self) -> bool:
+        """Whether this reader gets restricted events whole (a board's team, say). Called in
+        `authorize`'s thread, once per connection."""
+        return False
+
     def limits(self) -> dict:
         conf = settings.REALTIME
         return {
@@ -118,11 +123,13 @@ class StreamConsumer(AsyncWebsocketConsumer):
         self.signals_bucket = TokenBucket(conf["SIGNALS_PER_SECOND"], conf["SIGNALS_PER_SECOND"])
         self.strikes = 0
         try:
-            self.stream_key = await database_sync_to_async(self.authorize)()
+            self.stream_key, sees_all = await database_sync_to_async(self._authorize)()
         except StreamRefused as refused:
             await self.close(code=refused.code)
             return
-        self.sub = Subscription(send=self._send_text, close=self._close_with, person=self.person)
+        self.sub = Subscription(
+            send=self._send_text, close=self._close_with, person=self.person, sees_all=sees_all
+        )
         hub = get_hub()
         await hub.join(self.stream_key, self.sub)
         since, epoch = self._resume_point()
@@ -135,6 +142,10 @@ class StreamConsumer(AsyncWebsocketConsumer):
         if self.sub is not None and self.stream_key is not None:
             await get_hub().leave(self.stream_key, self.sub)
             self.sub = None
+
+    def _authorize(self) -> tuple[str, bool]:
+        key = self.authorize()
+        return key, self.sees_all()
 
     def _resume_point(self) -> tuple[int | None, str]:
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
@@ -153,7 +164,9 @@ class StreamConsumer(AsyncWebsocketConsumer):
             ok, seq, current_epoch = streams.can_replay(key, since=since, epoch=epoch, limit=limit)
             if ok:
                 hello.update(epoch=current_epoch, seq=seq, replay=True)
-                replayed = streams.replay_events(key, since=since, until=seq, limit=limit)
+                replayed = streams.replay_events(
+                    key, since=since, until=seq, limit=limit, reader=self.sub.reader
+                )
                 return [streams.dumps(hello)] + [frame for _, frame in replayed], seq
         seq, current_epoch, state = self._consistent_snapshot()
         hello.update(epoch=current_epoch, seq=seq, replay=False, state=state)

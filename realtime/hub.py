@@ -62,9 +62,12 @@ class Subscription:
         close: Callable[[int], Awaitable[None]],
         person: dict | None,
         limit: int | None = None,
+        sees_all: bool = False,
     ) -> None:
         self.id = secrets.token_hex(8)
         self.person = person
+        # Which version of a restricted event this socket gets (see streams.Delivery).
+        self.reader = streams.Reader(person["id"] if person else None, sees_all)
         self.seq: int | None = None
         self.limit = limit or settings.REALTIME["SEND_QUEUE"]
         self.closed = False
@@ -169,7 +172,7 @@ class LocalStream:
     key: str
     subs: dict[str, Subscription] = field(default_factory=dict)
     next_seq: int | None = None
-    early: dict[int, str] = field(default_factory=dict)
+    early: dict[int, streams.Delivery] = field(default_factory=dict)
     ready: asyncio.Future | None = None
     gap_task: asyncio.Task | None = None
     presence_task: asyncio.Task | None = None
@@ -246,11 +249,11 @@ class Hub:
         """Send a serialised `signal` frame to every socket of the stream but the sender."""
         await self._send_layer(key, {"type": "stream.signal", "frame": frame, "sender": sender})
 
-    def deliver_here(self, key: str, seq: int, frame: str) -> None:
+    def deliver_here(self, key: str, seq: int, delivery: streams.Delivery) -> None:
         """An event committed by this process: to its sockets now, before the layer's copy."""
         local = self.streams.get(key)
         if local is not None and local.next_seq is not None and seq >= local.next_seq:
-            local.early[seq] = frame
+            local.early[seq] = delivery
             self._deliver_in_order(local)
 
     def expect(self, key: str, seq: int) -> None:
@@ -293,7 +296,9 @@ class Hub:
                 continue
             kind = message.get("type")
             if kind == "stream.event":
-                local.early[message["seq"]] = message["frame"]
+                local.early[message["seq"]] = streams.Delivery(
+                    message["frame"], message.get("redacted"), message.get("private_to")
+                )
                 self._deliver_in_order(local)
             elif kind == "stream.signal":
                 sender = message.get("sender")
@@ -316,9 +321,13 @@ class Hub:
         for seq in [s for s in local.early if s < local.next_seq]:
             del local.early[seq]
         while local.next_seq in local.early:
-            frame = local.early.pop(local.next_seq)
-            for sub in list(local.subs.values()):
-                sub.offer_event(local.next_seq, frame)
+            delivery = local.early.pop(local.next_seq)
+            if delivery.redacted is None:
+                for sub in list(local.subs.values()):
+                    sub.offer_event(local.next_seq, delivery.frame)
+            else:
+                for sub in list(local.subs.values()):
+                    sub.offer_event(local.next_seq, delivery.for_reader(sub.reader))
             local.next_seq += 1
         if local.early:
             self._schedule_gap_fill(local, until=max(local.early))
@@ -331,14 +340,14 @@ class Hub:
         await asyncio.sleep(GAP_WAIT)
         if local.next_seq is None or local.next_seq > until:
             return
-        missing = await database_sync_to_async(streams.replay_events)(
+        missing = await database_sync_to_async(streams.replay_deliveries)(
             local.key,
             since=local.next_seq - 1,
             until=until,
             limit=settings.REALTIME["REPLAY_LIMIT"],
         )
-        for seq, frame in missing:
-            local.early.setdefault(seq, frame)
+        for seq, delivery in missing:
+            local.early.setdefault(seq, delivery)
         if local.early and local.next_seq not in local.early:
             # Not in the log either (cut history): skip ahead; sockets see the hole and resume.
             local.next_seq = min(local.early)

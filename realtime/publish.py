@@ -19,16 +19,20 @@ import logging
 import threading
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+if TYPE_CHECKING:
+    from realtime.streams import Delivery
+
 logger = logging.getLogger(__name__)
 
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_thread: int | None = None
-_deliver_here: Callable[[str, int, str], None] | None = None
+_deliver_here: Callable[[str, int, Delivery], None] | None = None
 
 
 def group_name(key: str) -> str:
@@ -37,7 +41,7 @@ def group_name(key: str) -> str:
 
 
 def bind_loop(
-    loop: asyncio.AbstractEventLoop, deliver_here: Callable[[str, int, str], None]
+    loop: asyncio.AbstractEventLoop, deliver_here: Callable[[str, int, Delivery], None]
 ) -> None:
     """Publish through this event loop (the process's; the hub binds it when it starts), and
     hand each event to `deliver_here` (the hub's local fan-out) on that loop."""
@@ -45,12 +49,14 @@ def bind_loop(
     _loop, _loop_thread, _deliver_here = loop, threading.get_ident(), deliver_here
 
 
-def publish_event_on_commit(key: str, seq: int, frame: str) -> None:
-    transaction.on_commit(partial(send_event, key, seq, frame))
+def publish_event_on_commit(key: str, seq: int, delivery: Delivery) -> None:
+    transaction.on_commit(partial(send_event, key, seq, delivery))
 
 
-def send_event(key: str, seq: int, frame: str) -> None:
-    message = {"type": "stream.event", "stream": key, "seq": seq, "frame": frame}
+def send_event(key: str, seq: int, delivery: Delivery) -> None:
+    message = {"type": "stream.event", "stream": key, "seq": seq, "frame": delivery.frame}
+    if delivery.redacted is not None:
+        message.update(redacted=delivery.redacted, private_to=delivery.private_to)
     loop = _loop
     if (
         loop is not None
@@ -59,7 +65,7 @@ def send_event(key: str, seq: int, frame: str) -> None:
         and threading.get_ident() != _loop_thread
     ):
         if _deliver_here is not None:
-            loop.call_soon_threadsafe(_deliver_here, key, seq, frame)
+            loop.call_soon_threadsafe(_deliver_here, key, seq, delivery)
         future = asyncio.run_coroutine_threadsafe(
             get_channel_layer().group_send(group_name(key), message), loop
         )

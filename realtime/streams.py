@@ -65,12 +65,18 @@ def append_event(
     actor: dict | None = None,
     client: str = "",
     op_id: str = "",
+    private_to: int | None = None,
+    redacted: dict | None = None,
 ) -> Event:
     """Append one event with the stream's next seq and publish it once the transaction commits.
 
     Must run inside the transaction that makes the change: the change and its event commit
     together or not at all. Bumping the counter first takes the stream's row lock, so
     concurrent writers get consecutive seqs in commit order.
+
+    With `redacted`, the event is restricted: it goes whole only to the person `private_to`
+    (if any) and to the readers who see everything; every other reader gets the same seq as a
+    `redacted` event whose data is `redacted` — live, on replay and in gap fills alike.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("append_event must run inside the transaction of the change")
@@ -87,10 +93,55 @@ def append_event(
         client=client,
         op_id=op_id,
         created_at=timezone.now(),
+        private_to=private_to if redacted is not None else None,
+        redacted=redacted,
     )
     event.stream_key = key
-    publish.publish_event_on_commit(key, event.seq, dumps(event_frame(key, event)))
+    publish.publish_event_on_commit(key, event.seq, delivery(key, event))
     return event
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An event ready to send: its frame, serialised once, and for a restricted event the
+    redacted frame (also serialised once) with the person who may see it whole."""
+
+    frame: str
+    redacted: str | None = None
+    private_to: int | None = None
+
+    def for_reader(self, reader: Reader | None) -> str:
+        if self.redacted is None or (reader is not None and reader.may_see(self.private_to)):
+            return self.frame
+        return self.redacted
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads a stream, for restricted events: a person (or None) and whether they see all."""
+
+    person: int | None = None
+    sees_all: bool = False
+
+    def may_see(self, private_to: int | None) -> bool:
+        return self.sees_all or (self.person is not None and self.person == private_to)
+
+
+def delivery(key: str, event: Event) -> Delivery:
+    frame = dumps(event_frame(key, event))
+    if event.redacted is None:
+        return Delivery(frame)
+    redacted = {
+        "type": "event",
+        "stream": key,
+        "seq": event.seq,
+        "name": "redacted",
+        "data": event.redacted,
+        "actor": None,
+        "at": event_frame(key, event)["at"],
+        "op": None,
+    }
+    return Delivery(frame, dumps(redacted), event.private_to)
 
 
 def event_frame(key: str, event: Event) -> dict:
@@ -107,14 +158,25 @@ def event_frame(key: str, event: Event) -> dict:
     }
 
 
-def replay_events(
+def replay_deliveries(
     key: str, *, since: int, until: int | None = None, limit: int
-) -> list[tuple[int, str]]:
-    """(seq, serialised frame) of the events with since < seq <= until, at most `limit`."""
+) -> list[tuple[int, Delivery]]:
+    """(seq, delivery) of the events with since < seq <= until, at most `limit`."""
     events = Event.objects.filter(stream__key=key, seq__gt=since).order_by("seq")
     if until is not None:
         events = events.filter(seq__lte=until)
-    return [(event.seq, dumps(event_frame(key, event))) for event in events[:limit]]
+    return [(event.seq, delivery(key, event)) for event in events[:limit]]
+
+
+def replay_events(
+    key: str, *, since: int, until: int | None = None, limit: int, reader: Reader | None = None
+) -> list[tuple[int, str]]:
+    """(seq, serialised frame) of the events with since < seq <= until, at most `limit`, each
+    as `reader` may see it."""
+    return [
+        (seq, found.for_reader(reader))
+        for seq, found in replay_deliveries(key, since=since, until=until, limit=limit)
+    ]
 
 
 def can_replay(key: str, *, since: int, epoch: str, limit: int) -> tuple[bool, int, str]:

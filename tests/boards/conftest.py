@@ -10,8 +10,8 @@ def published(monkeypatch):
     """The event frames actually published (after commit), decoded, in order."""
     frames: list[dict] = []
 
-    def record(key, seq, frame):
-        frames.append(json.loads(frame))
+    def record(key, seq, delivery):
+        frames.append(json.loads(delivery.frame))
 
     monkeypatch.setattr(publish, "send_event", record)
     return frames

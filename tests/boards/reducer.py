@@ -21,13 +21,27 @@ def _order(items: list[dict]) -> None:
     items.sort(key=lambda item: (item["position"], item["id"]))
 
 
-def apply_event(state: dict, frame: dict) -> dict:
+def apply_event(state: dict, frame: dict, reader: dict | None = None) -> dict:
+    """`reader` ({"id", "sees_all"}) matters on boards in hidden mode; None: the team."""
     state = copy.deepcopy(state)
     name, data = frame["name"], frame["data"]
     if name == "board.created":
-        state = {"board": data["board"], "columns": data["columns"], "cards": []}
+        state = {"board": data["board"], "columns": data["columns"], "groups": [], "cards": []}
     elif name == "board.updated":
+        hides = data["board"]["cards_hidden"] and not state["board"]["cards_hidden"]
         state["board"] = data["board"]
+        if hides and reader is not None and not reader["sees_all"]:
+            # Hidden mode begins: a participant keeps only their own cards, and the count.
+            state["cards_total"] = len(state["cards"])
+            state["cards"] = [
+                c for c in state["cards"] if (c["author"] or {}).get("id") == reader["id"]
+            ]
+    elif name == "redacted":
+        state["cards_total"] = data["cards_total"]
+    elif name == "cards.revealed":
+        state["board"] = data["board"]
+        state["cards"] = data["cards"]
+        state.pop("cards_total", None)
     elif name in {"column.created", "column.updated"}:
         _upsert(state["columns"], data["column"])
         _order(state["columns"])
@@ -38,10 +52,32 @@ def apply_event(state: dict, frame: dict) -> dict:
         _order(state["cards"])
     elif name == "card.deleted":
         state["cards"] = [c for c in state["cards"] if c["id"] != data["card"]]
+    elif name == "board.timer":
+        state["board"]["timer"] = {"ends_at": data["ends_at"], "seconds": data["seconds"]}
+    elif name in {"group.created", "group.updated"}:
+        _upsert(state["groups"], data["group"])
+        _order(state["groups"])
+        for card in data.get("cards", []):
+            _upsert(state["cards"], card)
+        _order(state["cards"])
+    elif name == "group.deleted":
+        state["groups"] = [g for g in state["groups"] if g["id"] != data["group"]]
+        for card in data["cards"]:
+            _upsert(state["cards"], card)
+        _order(state["cards"])
+    elif name == "card.grouped":
+        _upsert(state["cards"], data["card"])
+        _order(state["cards"])
+    elif name in {"group.voted", "group.unvoted"}:
+        for group in state["groups"]:
+            if group["id"] == data["group"]:
+                group["votes"] = data["votes"]
     elif name in {"card.voted", "card.unvoted"}:
         for card in state["cards"]:
             if card["id"] == data["card"]:
                 card["votes"] = data["votes"]
     else:
         raise AssertionError(f"the reducer does not know the event {name!r}")
+    if "cards_total" in data and "cards_total" in state:
+        state["cards_total"] = data["cards_total"]
     return state
