@@ -43,7 +43,9 @@ def _owned_projects(user):
 
 def need_detail(request, slug: str):
     need = get_object_or_404(
-        Need.objects.select_related("neighbourhood", "created_by").prefetch_related("themes"),
+        Need.objects.select_related(
+            "neighbourhood", "created_by", "workshop_outcome__workshop"
+        ).prefetch_related("themes"),
         slug=slug,
     )
     answers = need.answers.select_related("project", "declared_by")

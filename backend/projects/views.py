@@ -88,7 +88,9 @@ def project_list(request):
 
 def project_detail(request, slug):
     project = get_object_or_404(
-        Project.objects.select_related("owner", "territory", "neighbourhood").prefetch_related(
+        Project.objects.select_related(
+            "owner", "territory", "neighbourhood", "workshop_outcome__workshop"
+        ).prefetch_related(
             "themes",
             Prefetch("need_answers", queryset=Answer.objects.select_related("need")),
         ),
