@@ -7,7 +7,9 @@ moderates: edits or deletes any card, manages columns, locks the board.
 A locked board refuses every write but the team's.
 A workshop table follows its phases: cards are written in the ideas phase, moved while
 ideas are grouped, voted in the vote phase, and nothing happens once closed — for everyone
-but the facilitator (the board's team).
+but the facilitator (the board's team). Cards are stacked into groups while ideas are written
+and grouped, by everyone or, when the board says so, by its team only; a group is voted on
+as one proposal. The countdown is the team's.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ PHASE_ALLOWS = {
     "write": {Phase.IDEAS},
     "move": {Phase.IDEAS, Phase.GROUPING},
     "vote": {Phase.VOTE},
+    "group": {Phase.IDEAS, Phase.GROUPING},
 }
 
 
@@ -63,6 +66,26 @@ def can_vote(user, board: Board) -> bool:
         and board.votes_per_person > 0
         and phase_allows(user, board, "vote")
     )
+
+
+def can_group_cards(user, board: Board) -> bool:
+    """Stack cards into groups: anyone who may write, unless the board keeps it to its team."""
+    if not (is_signed_in(user) and can_read_board(user, board)):
+        return False
+    if board.grouping_by_team_only and not can_moderate_board(user, board):
+        return False
+    return phase_allows(user, board, "group")
+
+
+def can_edit_group(user, group) -> bool:
+    """Rename or delete a group: whoever made it, or the board's team."""
+    if not is_signed_in(user):
+        return False
+    return group.created_by_id == user.pk or can_moderate_board(user, group.board)
+
+
+def can_run_timer(user, board: Board) -> bool:
+    return can_moderate_board(user, board)
 
 
 def can_edit_card(user, card: Card) -> bool:

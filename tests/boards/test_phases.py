@@ -4,7 +4,7 @@ facilitator (the board's team) is not bound by them."""
 import pytest
 
 from boards import services
-from boards.models import Card, Phase, Vote
+from boards.models import Card, CardGroup, Phase, Vote
 from realtime.errors import Forbidden, Invalid, Locked
 from tests.factories import make_board, make_user
 
@@ -34,13 +34,16 @@ ACTIONS = {
         actor=who, board_id=b.pk, card_id=card.pk, column_id=col.pk
     ),
     "vote": lambda who, b, col, card: services.vote_card(actor=who, board_id=b.pk, card_id=card.pk),
+    "group": lambda who, b, col, card: services.create_group(
+        actor=who, board_id=b.pk, title="Ensemble", card_ids=[card.pk]
+    ),
 }
 
 # phase → the participant's actions it allows
 ALLOWED = {
     Phase.WELCOME: set(),
-    Phase.IDEAS: {"write", "move"},
-    Phase.GROUPING: {"move"},
+    Phase.IDEAS: {"write", "move", "group"},
+    Phase.GROUPING: {"move", "group"},
     Phase.VOTE: {"vote"},
     Phase.RESULTS: set(),
     Phase.CLOSED: set(),
@@ -57,14 +60,14 @@ def test_each_phase_allows_its_actions_only(table, phase, action):
     if action == "move":  # participants move their own cards
         card.author = participant
         card.save()
-    before = (Card.objects.count(), Vote.objects.count())
+    before = (Card.objects.count(), Vote.objects.count(), CardGroup.objects.count())
     if action in ALLOWED[phase]:
         ACTIONS[action](participant, board, column, card)
     else:
         expected = Locked if phase == Phase.CLOSED else Forbidden
         with pytest.raises(expected):
             ACTIONS[action](participant, board, column, card)
-        assert (Card.objects.count(), Vote.objects.count()) == before
+        assert (Card.objects.count(), Vote.objects.count(), CardGroup.objects.count()) == before
 
 
 def test_the_facilitator_is_not_bound_and_alone_sets_the_phase(table):

@@ -29,7 +29,19 @@ def scene():
     ]
     services.vote_card(actor=citizen, board_id=board.pk, card_id=cards[0].pk)
     services.delete_card(actor=member, board_id=board.pk, card_id=cards[2].pk)
+    # A group of one card (the 4th), which Bruno voted for; and a countdown running.
+    cards.append(
+        services.create_card(
+            actor=owner, board_id=board.pk, column_id=todo.pk, text="Une fête des voisins"
+        ).result
+    )
+    group = services.create_group(
+        actor=citizen, board_id=board.pk, title="Fêtes", card_ids=[cards[3].pk]
+    ).result
+    services.vote_group(actor=member, board_id=board.pk, group_id=group.pk)
+    services.start_timer(actor=owner, board_id=board.pk, seconds=600)
     return {
+        "group": group,
         "owner": owner,
         "member": member,
         "citizen": citizen,
@@ -85,6 +97,35 @@ def _ops():
         "column.delete": lambda s: services.delete_column(
             actor=s["owner"], board_id=s["board"].pk, column_id=s["columns"][1].pk
         ),
+        "group.create with a card": lambda s: services.create_group(
+            actor=s["citizen"],
+            board_id=s["board"].pk,
+            title="Nature en ville",
+            card_ids=[s["cards"][1].pk],
+        ),
+        "group.create empty": lambda s: services.create_group(
+            actor=s["member"], board_id=s["board"].pk, title="À trier"
+        ),
+        "group.update": lambda s: services.update_group(
+            actor=s["owner"], board_id=s["board"].pk, group_id=s["group"].pk, title="La fête"
+        ),
+        "group.delete": lambda s: services.delete_group(
+            actor=s["citizen"], board_id=s["board"].pk, group_id=s["group"].pk
+        ),
+        "card.group into": card_op(
+            services.group_card, actor="citizen", card=0, group_id=lambda s: s["group"].pk
+        ),
+        "card.group out": card_op(services.group_card, actor="member", card=3, group_id=None),
+        "group.vote": lambda s: services.vote_group(
+            actor=s["citizen"], board_id=s["board"].pk, group_id=s["group"].pk
+        ),
+        "group.unvote": lambda s: services.unvote_group(
+            actor=s["member"], board_id=s["board"].pk, group_id=s["group"].pk
+        ),
+        "timer.start": lambda s: services.start_timer(
+            actor=s["owner"], board_id=s["board"].pk, seconds=90
+        ),
+        "timer.stop": lambda s: services.stop_timer(actor=s["member"], board_id=s["board"].pk),
         "board.update": lambda s: services.update_board(
             actor=s["owner"],
             board_id=s["board"].pk,
@@ -148,8 +189,12 @@ def test_a_long_random_session_stays_equivalent(
     for step in range(120):
         actor = rng.choice(people)
         live = list(board.cards.filter(deleted_at__isnull=True).values_list("pk", "column_id"))
+        groups = list(board.groups.filter(deleted_at__isnull=True).values_list("pk", flat=True))
         action = rng.choice(
-            ["create", "create", "update", "move", "move", "vote", "unvote", "delete"]
+            [
+                *("create", "create", "update", "move", "move", "vote", "unvote", "delete"),
+                *("group", "regroup", "group vote", "group unvote", "ungroup"),
+            ]
         )
         try:
             with django_capture_on_commit_callbacks(execute=True):
@@ -178,6 +223,25 @@ def test_a_long_random_session_stays_equivalent(
                         column_id=column_id,
                         after_id=rng.choice([None, *siblings]),
                     )
+                elif action == "group" or (action.startswith("group") and not groups):
+                    services.create_group(
+                        actor=actor,
+                        board_id=board.pk,
+                        title=f"Groupe {step}",
+                        card_ids=[rng.choice(live)[0]],
+                    )
+                elif action in {"regroup", "ungroup"}:
+                    services.group_card(
+                        actor=actor,
+                        board_id=board.pk,
+                        card_id=rng.choice(live)[0],
+                        group_id=rng.choice(groups) if action == "regroup" and groups else None,
+                    )
+                elif action in {"group vote", "group unvote"}:
+                    service = (
+                        services.vote_group if action == "group vote" else services.unvote_group
+                    )
+                    service(actor=actor, board_id=board.pk, group_id=rng.choice(groups))
                 elif action in {"vote", "unvote"}:
                     service = services.vote_card if action == "vote" else services.unvote_card
                     service(actor=actor, board_id=board.pk, card_id=rng.choice(live)[0])
