@@ -50,6 +50,8 @@ def board_detail(request, board_id: int):
         "colors": CardColor.choices,
         "card_text_max": CARD_TEXT_MAX,
         "votes_left": max(0, board.votes_per_person - len(voted)),
+        "cards_total": snapshot.get("cards_total", 0),
+        "hidden_others": snapshot.get("cards_total", 0) - len(snapshot["cards"]),
         "labels": board_labels(),
     }
     return render(request, "boards/detail.html", context)
@@ -96,6 +98,13 @@ def board_labels() -> dict:
         "colors": dict(CardColor.choices),
         "card": _("Carte : %(text)s"),
         "yours": _("vous"),
+        "hidden_self": _(
+            "Cartes cachées jusqu'à la révélation : vous voyez les vôtres. "
+            "%(total)s idée(s) en tout, dont %(others)s des autres."
+        ),
+        "hidden_team": _("Mode caché : chaque participant ne voit que ses cartes."),
+        "reveal": _("Révéler les cartes"),
+        "revealed": _("Les cartes sont révélées : voici les idées de tout le monde."),
     }
 
 

@@ -20,6 +20,7 @@
   const presenceEl = document.getElementById("presence");
   const lockedEl = document.getElementById("locked-banner");
   const titleEl = document.getElementById("board-title");
+  const hiddenEl = document.getElementById("hidden-banner");
 
   const state = { board: null, columns: [], cards: new Map() };
   let me = { id: null, can_write: false, can_vote: false, can_moderate: false };
@@ -312,12 +313,29 @@
     if (!state.board) return;
     titleEl.textContent = state.board.title;
     lockedEl.hidden = !state.board.locked;
+    renderHidden();
     app.classList.toggle("is-locked", locked());
     for (const form of columnsEl.querySelectorAll("form.add-card")) {
       for (const control of form.elements) control.disabled = locked() || !me.can_write;
     }
     const left = document.getElementById("votes-left");
     if (left) left.textContent = plural(L.votes_left, votesLeft());
+  }
+
+  // Hidden mode: the server sends a participant only their own cards and the total count.
+  function renderHidden() {
+    const hidden = Boolean(state.board.cards_hidden);
+    hiddenEl.hidden = !hidden;
+    hiddenEl.replaceChildren();
+    if (!hidden) return;
+    if (me.can_moderate) {
+      hiddenEl.append(L.hidden_team, " ", el("button", { type: "button", class: "reveal",
+        text: L.reveal, onclick: () => live.send("board.update", { cards_hidden: false }) }));
+    } else {
+      const own = [...state.cards.values()].length;
+      hiddenEl.append(fill(L.hidden_self, { total: state.cards_total || 0,
+        others: Math.max(0, (state.cards_total || 0) - own) }));
+    }
   }
 
   function renderPresence(data) {
@@ -337,6 +355,7 @@
     state.board = snapshot.board;
     state.columns = snapshot.columns;
     state.cards = new Map(snapshot.cards.map((card) => [card.id, card]));
+    state.cards_total = snapshot.cards_total;
   }
 
   function sortColumns() {
@@ -349,6 +368,14 @@
     switch (event.name) {
       case "board.created":
       case "board.updated":
+        if (data.board.cards_hidden && state.board && !state.board.cards_hidden
+            && !me.can_moderate) {
+          // Hidden mode begins: keep our own cards, and the count of all.
+          state.cards_total = state.cards.size;
+          for (const [id, card] of state.cards) {
+            if (!card.author || card.author.id !== me.id) state.cards.delete(id);
+          }
+        }
         state.board = data.board;
         followPhase();
         if (data.columns) { state.columns = data.columns; renderAll(); } else renderAll();
@@ -403,8 +430,22 @@
         }
         break;
       }
+      case "redacted": // someone else's hidden card changed: only the count is ours to know
+        break;
+      case "cards.revealed":
+        state.board = data.board;
+        state.cards = new Map(data.cards.map((card) => [card.id, card]));
+        delete state.cards_total;
+        followPhase();
+        renderAll();
+        announce(L.revealed);
+        break;
       default:
         break; // an event this page does not know: newer server, ignore
+    }
+    if (data && data.cards_total !== undefined && state.cards_total !== undefined) {
+      state.cards_total = data.cards_total;
+      renderHidden();
     }
   }
 
