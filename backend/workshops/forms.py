@@ -22,12 +22,26 @@ class WorkshopForm(forms.Form):
     guests_allowed = forms.BooleanField(
         label=_("Accepter des invités sans compte"), required=False, initial=True
     )
+    grouping_by_facilitator_only = forms.BooleanField(
+        label=_("Seul l'animateur ou l'animatrice regroupe les cartes"),
+        help_text=_("Sinon, chaque table regroupe elle-même ses idées."),
+        required=False,
+    )
     themes = forms.ModelMultipleChoiceField(
         label=_("Thématiques"),
         queryset=Theme.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+TIMER_CHOICES = [(60, "1 min"), (120, "2 min"), (180, "3 min"), (300, "5 min"), (600, "10 min")]
+TIMER_CHOICES += [(900, "15 min"), (1200, "20 min"), (1800, "30 min")]
+
+
+class TimerForm(forms.Form):
+    seconds = forms.TypedChoiceField(label=_("Durée"), coerce=int, choices=TIMER_CHOICES)
+    table = forms.IntegerField(required=False, min_value=1)
 
 
 class GuestForm(forms.Form):

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from backend.workshops.models import Workshop
-from boards.models import Card
+from boards.models import Card, CardGroup
 
 
 @dataclass
@@ -23,26 +23,62 @@ class Proposal:
     # What the proposal is: a card, or a group of cards (what its outcome is keyed on).
     card: int | None = None
     group: int | None = None
+    # A group: the texts of its cards, in their board order (`text` is the group's title).
+    cards: list[str] = field(default_factory=list)
+
+
+def _author(card: Card) -> str:
+    return card.author.public_name if card.author is not None else _("ancien membre")
 
 
 def proposals(workshop: Workshop) -> list[Proposal]:
-    """Every live card of the workshop's tables, most voted first (one query)."""
+    """Every proposal of the workshop's tables, most voted first (two queries).
+
+    A proposal is a card outside any group, or a group of cards (one proposal, its title,
+    its cards' texts and authors). A group's votes are the votes for the group, plus any its
+    cards got before they were grouped: support given earlier is not lost.
+    """
     cards = (
         Card.objects.filter(board__table__workshop=workshop, deleted_at__isnull=True)
         .select_related("author", "board__table")
         .annotate(n_votes=Count("votes"))
-        .order_by("-n_votes", "created_at", "id")
+        .order_by("position", "id")
     )
-    return [
-        Proposal(
+    groups = {
+        group.pk: group
+        for group in CardGroup.objects.filter(
+            board__table__workshop=workshop, deleted_at__isnull=True
+        )
+        .select_related("board__table")
+        .annotate(n_votes=Count("votes"))
+    }
+    ranked: list[tuple[tuple, Proposal]] = []
+    members: dict[int, list[Card]] = {}
+    for card in cards:
+        if card.group_id in groups:
+            members.setdefault(card.group_id, []).append(card)
+            continue
+        proposal = Proposal(
             table=card.board.table.number,
             text=card.text,
             votes=card.n_votes,
-            author=card.author.public_name,
+            author=_author(card),
             card=card.pk,
         )
-        for card in cards
-    ]
+        ranked.append(((-proposal.votes, card.created_at, 0, card.pk), proposal))
+    for group_id, grouped in members.items():
+        group = groups[group_id]
+        proposal = Proposal(
+            table=group.board.table.number,
+            text=group.title,
+            votes=group.n_votes + sum(card.n_votes for card in grouped),
+            author=", ".join(dict.fromkeys(_author(card) for card in grouped)),
+            group=group.pk,
+            cards=[card.text for card in grouped],
+        )
+        ranked.append(((-proposal.votes, group.created_at, 1, group.pk), proposal))
+    ranked.sort(key=lambda item: item[0])
+    return [proposal for _key, proposal in ranked]
 
 
 def by_table(ranked: list[Proposal]) -> dict[int, list[Proposal]]:
@@ -57,10 +93,15 @@ def counts(workshop: Workshop) -> dict:
         total=Count("id"), guests=Count("id", filter=Q(user__is_guest=True))
     )
     cards = Card.objects.filter(board__table__workshop=workshop, deleted_at__isnull=True)
+    # A group of cards is one proposal.
+    figures = cards.aggregate(
+        alone=Count("id", filter=Q(group__isnull=True) | Q(group__deleted_at__isnull=False)),
+        groups=Count("group", distinct=True, filter=Q(group__deleted_at__isnull=True)),
+    )
     return {
         "participants": participants["total"],
         "guests": participants["guests"],
-        "proposals": cards.count(),
+        "proposals": figures["alone"] + figures["groups"],
         "tables": workshop.tables.count(),
     }
 
@@ -68,9 +109,11 @@ def counts(workshop: Workshop) -> dict:
 def as_csv(workshop: Workshop) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("rang"), _("table"), _("proposition"), _("votes"), _("auteur")])
+    writer.writerow(
+        [_("rang"), _("table"), _("proposition"), _("votes"), _("auteur"), _("cartes regroupées")]
+    )
     for rank, p in enumerate(proposals(workshop), start=1):
-        writer.writerow([rank, p.table, p.text, p.votes, p.author])
+        writer.writerow([rank, p.table, p.text, p.votes, p.author, " / ".join(p.cards)])
     return out.getvalue()
 
 
@@ -88,11 +131,12 @@ def as_markdown(workshop: Workshop) -> str:
         "## " + _("Les propositions les plus soutenues"),
         "",
     ]
-    lines += [
-        f"{n}. {p.text} — {p.votes} vote(s), table {p.table}"
-        for n, p in enumerate(ranked[:20], start=1)
-    ]
+    for n, p in enumerate(ranked[:20], start=1):
+        lines.append(f"{n}. {p.text} — {p.votes} vote(s), table {p.table}")
+        lines += [f"   - {text}" for text in p.cards]
     for table, items in by_table(ranked).items():
         lines += ["", "## " + _("Table %(n)s") % {"n": table}, ""]
-        lines += [f"- {p.text} ({p.votes})" for p in items]
+        for p in items:
+            lines.append(f"- {p.text} ({p.votes})")
+            lines += [f"  - {text}" for text in p.cards]
     return "\n".join(lines) + "\n"

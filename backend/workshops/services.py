@@ -24,8 +24,9 @@ from backend.workshops.models import (
     Workshop,
 )
 from boards import services as boards
-from boards.models import Card, CardGroup, Phase
-from realtime.errors import Conflict, Forbidden, Invalid, NotFound, Refused
+from boards.models import Board, Card, CardGroup, Phase
+from boards.selectors import timer_data, timer_remaining
+from realtime.errors import Conflict, Forbidden, Invalid, Locked, NotFound, Refused
 
 MAX_TABLES = 60
 PSEUDONYM_MAX = 40
@@ -65,6 +66,7 @@ def create_workshop(
     votes_per_participant: int = 3,
     hidden_until_reveal: bool = False,
     guests_allowed: bool = True,
+    grouping_by_facilitator_only: bool = False,
 ) -> Workshop:
     if not can_facilitate(actor, project):
         raise Forbidden(
@@ -90,6 +92,7 @@ def create_workshop(
         votes_per_participant=votes_per_participant,
         hidden_until_reveal=hidden_until_reveal,
         guests_allowed=guests_allowed,
+        grouping_by_facilitator_only=bool(grouping_by_facilitator_only),
         join_code=new_join_code(),
         facilitator=actor,
     )
@@ -101,6 +104,7 @@ def create_workshop(
             project=project,
             votes_per_person=votes_per_participant,
             columns=[_("Idées")],
+            grouping_by_team_only=bool(grouping_by_facilitator_only),
         )
         boards.update_board(actor=actor, board_id=board.pk, phase=Phase.WELCOME)
         Table.objects.create(workshop=workshop, number=number, board=board)
@@ -211,6 +215,51 @@ def lock_table(*, actor, workshop_id: int, table_number: int, locked: bool = Tru
     if table is None:
         raise Invalid(_("Cette table n'existe pas."))
     boards.update_board(actor=actor, board_id=table.board_id, locked=locked)
+
+
+def _timed_tables(actor, workshop_id: int, table_number: int | None):
+    workshop = _facilitated(actor, workshop_id)
+    if workshop.status == Workshop.Status.CLOSED:
+        raise Locked(_("Cet atelier est clos : plus aucune modification n'est possible."))
+    tables = workshop.tables.order_by("number")
+    if table_number is not None:
+        tables = tables.filter(number=table_number)
+        if not tables.exists():
+            raise Invalid(_("Cette table n'existe pas."))
+    return list(tables.values_list("board_id", flat=True))
+
+
+@transaction.atomic
+def start_timer(*, actor, workshop_id: int, seconds: int, table_number: int | None = None) -> int:
+    """The facilitator starts a countdown on every table (or one); each board tells its
+    sockets (`board.timer`). Returns how many tables."""
+    board_ids = _timed_tables(actor, workshop_id, table_number)
+    for board_id in board_ids:
+        boards.start_timer(actor=actor, board_id=board_id, seconds=seconds)
+    return len(board_ids)
+
+
+@transaction.atomic
+def stop_timer(*, actor, workshop_id: int, table_number: int | None = None) -> int:
+    """Stop the countdown wherever one is set (a table without one is left alone)."""
+    board_ids = _timed_tables(actor, workshop_id, table_number)
+    running = Board.objects.filter(pk__in=board_ids, timer_ends_at__isnull=False)
+    stopped = list(running.values_list("pk", flat=True))
+    for board_id in stopped:
+        boards.stop_timer(actor=actor, board_id=board_id)
+    return len(stopped)
+
+
+def current_timer(workshop: Workshop, now) -> dict:
+    """The countdown of the workshop's first table, as the projector shows it."""
+    first = workshop.tables.select_related("board").first()
+    board = first.board if first else None
+    if board is None or board.timer_ends_at is None:
+        return {"ends_at": None, "seconds": 0, "remaining": None}
+    return {
+        **timer_data(board),
+        "remaining": timer_remaining(board, now),
+    }
 
 
 def move_participant(*, actor, workshop_id: int, user_id: int, table_number: int) -> Participant:

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -15,9 +16,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from backend.territories.models import Territory
 from backend.workshops import results, selectors, services
-from backend.workshops.forms import GuestForm, ProposalForm, WorkshopForm
+from backend.workshops.forms import (
+    TIMER_CHOICES,
+    GuestForm,
+    ProposalForm,
+    TimerForm,
+    WorkshopForm,
+)
 from backend.workshops.models import Participant, Workshop
 from boards.models import Phase
+from boards.selectors import iso
 from realtime.errors import Forbidden, NotFound, Refused
 
 
@@ -133,6 +141,8 @@ def console(request, workshop_id: int):
         "labels": console_labels(),
         "phases": Phase.choices,
         "phase": services.current_phase(workshop),
+        "timer": services.current_timer(workshop, timezone.now()),
+        "timer_choices": TIMER_CHOICES,
         "participants": workshop.participants.count(),
         "seats": workshop.participants.select_related("user", "table").order_by(
             "table__number", "user__display_name"
@@ -273,18 +283,68 @@ def screen(request, workshop_id: int):
     """The projector: the code and QR code to join, live counts, then the ranked proposals."""
     workshop = get_object_or_404(Workshop, pk=workshop_id)
     phase = services.current_phase(workshop)
+    timer = services.current_timer(workshop, timezone.now())
     context = {
         "workshop": workshop,
         "phase": phase,
         "counts": results.counts(workshop),
         "top": results.proposals(workshop)[:10] if phase in RESULT_PHASES else [],
+        "timer": timer,
+        "clock": clock(timer["remaining"]),
     }
     return render(request, "workshops/screen.html", context)
 
 
+def clock(remaining: int | None) -> str:
+    """Seconds as the projector shows them: 4:05."""
+    if remaining is None:
+        return ""
+    return f"{remaining // 60}:{remaining % 60:02d}"
+
+
 def screen_data(request, workshop_id: int):
     workshop = get_object_or_404(Workshop, pk=workshop_id)
-    return JsonResponse({"phase": services.current_phase(workshop), **results.counts(workshop)})
+    now = timezone.now()
+    return JsonResponse(
+        {
+            "phase": services.current_phase(workshop),
+            **results.counts(workshop),
+            # The projector counts down from `remaining`, from when it got this answer.
+            "timer": services.current_timer(workshop, now),
+            "now": iso(now),
+        }
+    )
+
+
+@login_required
+@require_POST
+def start_timer(request, workshop_id: int):
+    workshop = _facilitated(request, workshop_id)
+    form = TimerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Durée du minuteur inconnue."))
+        return redirect("workshops:console", workshop_id=workshop.pk)
+    try:
+        services.start_timer(
+            actor=request.user,
+            workshop_id=workshop.pk,
+            seconds=form.cleaned_data["seconds"],
+            table_number=form.cleaned_data["table"],
+        )
+    except Refused as refused:
+        messages.error(request, refused.message)
+    return redirect("workshops:console", workshop_id=workshop.pk)
+
+
+@login_required
+@require_POST
+def stop_timer(request, workshop_id: int):
+    workshop = _facilitated(request, workshop_id)
+    try:
+        services.stop_timer(actor=request.user, workshop_id=workshop.pk)
+    except Refused as refused:
+        messages.error(request, refused.message)
+    return redirect("workshops:console", workshop_id=workshop.pk)
 
 
 @login_required

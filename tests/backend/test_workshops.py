@@ -212,7 +212,16 @@ def test_the_projector_shows_the_code_then_the_counts():
     assert workshop.join_code in page
     join_page(Client(enforce_csrf_checks=True), workshop, {"pseudonym": "Zoé"})
     data = Client().get(reverse("workshops:screen_data", args=[workshop.pk])).json()
-    assert data == {"phase": "accueil", "participants": 1, "guests": 1, "proposals": 0, "tables": 3}
+    now = data.pop("now")
+    assert now.endswith("Z")
+    assert data == {
+        "phase": "accueil",
+        "participants": 1,
+        "guests": 1,
+        "proposals": 0,
+        "tables": 3,
+        "timer": {"ends_at": None, "seconds": 0, "remaining": None},
+    }
 
 
 def test_upcoming_workshops_are_on_the_home_page():
@@ -260,3 +269,176 @@ def test_the_facilitator_locks_a_table_and_moves_a_participant():
         services.move_participant(
             actor=seat.user, workshop_id=workshop.pk, user_id=seat.user_id, table_number=1
         )
+
+
+# Groups in the results, grouping rights, the countdown -------------------------------------
+
+
+def test_results_rank_a_group_as_one_proposal_in_constant_queries(django_assert_num_queries):
+    """Table 1: « Se rencontrer » groups two cards (2 group votes); « Des bancs » alone has 1;
+    « Un jardin » (table 2) has none. The group ranks first, as one proposal."""
+    louise = make_user("Louise", moderator=True)
+    workshop = workshop_of(louise, tables=2)
+    services.set_phase(actor=louise, workshop_id=workshop.pk, phase=Phase.IDEAS)
+    seats = {}
+    for name, table in (("Zoé", "1"), ("Yanis", "1"), ("Xavier", "2")):
+        join_page(Client(enforce_csrf_checks=True), workshop, {"pseudonym": name, "table": table})
+        seats[name] = Participant.objects.get(user__display_name=name)
+
+    def card(name, text):
+        seat = seats[name]
+        return boards.create_card(
+            actor=seat.user,
+            board_id=seat.table.board_id,
+            column_id=seat.table.board.columns.first().pk,
+            text=text,
+        ).result
+
+    cafe, fete = card("Zoé", "Un café des habitants"), card("Yanis", "Une fête des voisins")
+    bancs = card("Yanis", "Des bancs")
+    card("Xavier", "Un jardin")
+    board_1 = seats["Zoé"].table.board_id
+    services.set_phase(actor=louise, workshop_id=workshop.pk, phase=Phase.GROUPING)
+    group = boards.create_group(
+        actor=seats["Zoé"].user, board_id=board_1, title="Se rencontrer", card_ids=[cafe.pk]
+    ).result
+    boards.group_card(
+        actor=seats["Yanis"].user, board_id=board_1, card_id=fete.pk, group_id=group.pk
+    )
+    services.set_phase(actor=louise, workshop_id=workshop.pk, phase=Phase.VOTE)
+    for name in ("Zoé", "Yanis"):
+        boards.vote_group(actor=seats[name].user, board_id=board_1, group_id=group.pk)
+    boards.vote_card(actor=seats["Zoé"].user, board_id=board_1, card_id=bancs.pk)
+
+    from backend.workshops import results
+
+    with django_assert_num_queries(2):
+        ranked = results.proposals(workshop)
+    assert [(p.text, p.votes, p.table) for p in ranked] == [
+        ("Se rencontrer", 2, 1),
+        ("Des bancs", 1, 1),
+        ("Un jardin", 0, 2),
+    ]
+    top = ranked[0]
+    assert top.group == group.pk and top.card is None
+    assert top.cards == ["Un café des habitants", "Une fête des voisins"]
+    assert top.author == "Zoé, Yanis"
+    assert ranked[1].card == bancs.pk and ranked[1].cards == []
+    assert results.counts(workshop)["proposals"] == 3
+
+    services.set_phase(actor=louise, workshop_id=workshop.pk, phase=Phase.RESULTS)
+    page = Client().get(reverse("workshops:results", args=[workshop.pk])).content.decode()
+    assert "3 participants, 3 propositions, 2 tables." in page
+    assert "Une fête des voisins" in page
+    csv_text = Client().get(reverse("workshops:export", args=[workshop.pk, "csv"])).content.decode()
+    rows = csv_text.strip().splitlines()
+    assert rows[0] == "rang,table,proposition,votes,auteur,cartes regroupées"
+    assert (
+        rows[1] == '1,1,Se rencontrer,2,"Zoé, Yanis",Un café des habitants / Une fête des voisins'
+    )
+    assert rows[2] == "2,1,Des bancs,1,Yanis,"
+    markdown = Client().get(reverse("workshops:export", args=[workshop.pk, "md"])).content.decode()
+    assert "1. Se rencontrer — 2 vote(s), table 1\n   - Un café des habitants\n" in markdown
+    assert "- Se rencontrer (2)\n  - Un café des habitants\n  - Une fête des voisins\n" in markdown
+    # Deleting the group makes its cards proposals again.
+    boards.delete_group(actor=louise, board_id=board_1, group_id=group.pk)
+    assert [p.text for p in results.proposals(workshop)] == [
+        "Des bancs",
+        "Un café des habitants",
+        "Une fête des voisins",
+        "Un jardin",
+    ]
+    assert results.counts(workshop)["proposals"] == 4
+
+
+def test_grouping_by_the_facilitator_only_is_set_on_every_table():
+    from boards.models import Board
+
+    louise = make_user("Louise", moderator=True)
+    workshop = workshop_of(louise, tables=2, grouping_by_facilitator_only=True)
+    assert workshop.grouping_by_facilitator_only
+    assert list(
+        Board.objects.filter(table__workshop=workshop).values_list(
+            "grouping_by_team_only", flat=True
+        )
+    ) == [True, True]
+    assert not workshop_of(louise, tables=1).tables.get().board.grouping_by_team_only
+    services.set_phase(actor=louise, workshop_id=workshop.pk, phase=Phase.GROUPING)
+    join_page(Client(enforce_csrf_checks=True), workshop, {"pseudonym": "Zoé"})
+    seat = Participant.objects.get()
+    with pytest.raises(Forbidden):
+        boards.create_group(actor=seat.user, board_id=seat.table.board_id, title="Moi aussi")
+    boards.create_group(actor=louise, board_id=seat.table.board_id, title="Ensemble")
+    # The form carries the setting too.
+    console = signed_in(louise)
+    response = post(
+        console,
+        reverse("workshops:create"),
+        {
+            "title": "Atelier du jeudi",
+            "starts_at": "2026-12-10T18:30",
+            "question": "Que faire du square ?",
+            "tables": "1",
+            "votes_per_participant": "3",
+            "grouping_by_facilitator_only": "on",
+        },
+    )
+    assert response.status_code == 302
+    created = Workshop.objects.get(title="Atelier du jeudi")
+    assert created.grouping_by_facilitator_only
+    assert created.tables.get().board.grouping_by_team_only
+
+
+def test_the_facilitator_runs_a_countdown_on_every_table_from_the_console():
+    from django.utils.dateparse import parse_datetime
+
+    from boards.models import Board
+    from realtime.errors import Locked
+    from realtime.models import Event
+
+    louise = make_user("Louise", moderator=True)
+    workshop = workshop_of(louise, tables=3)
+    console = signed_in(louise)
+    page = console.get(reverse("workshops:console", args=[workshop.pk])).content.decode()
+    assert reverse("workshops:timer_start", args=[workshop.pk]) in page
+    response = post(
+        console, reverse("workshops:timer_start", args=[workshop.pk]), {"seconds": "300"}
+    )
+    assert response.status_code == 302
+    tables = Board.objects.filter(table__workshop=workshop).order_by("table__number")
+    assert [b.timer_seconds for b in tables] == [300, 300, 300]
+    assert all(b.timer_ends_at is not None for b in tables)
+    events = Event.objects.filter(name="board.timer")
+    assert events.count() == 3
+    data = Client().get(reverse("workshops:screen_data", args=[workshop.pk])).json()
+    assert data["timer"]["seconds"] == 300 and 295 <= data["timer"]["remaining"] <= 300
+    assert parse_datetime(data["timer"]["ends_at"]) == tables[0].timer_ends_at
+    screen = Client().get(reverse("workshops:screen", args=[workshop.pk])).content.decode()
+    assert 'role="timer"' in screen and ("5:00" in screen or "4:59" in screen)
+    console_page = console.get(reverse("workshops:console", args=[workshop.pk])).content.decode()
+    assert reverse("workshops:timer_stop", args=[workshop.pk]) in console_page
+
+    # One table only, then stop everywhere.
+    services.start_timer(actor=louise, workshop_id=workshop.pk, seconds=60, table_number=2)
+    assert [b.timer_seconds for b in tables.all()] == [300, 60, 300]
+    with pytest.raises(Invalid):
+        services.start_timer(actor=louise, workshop_id=workshop.pk, seconds=60, table_number=9)
+    with pytest.raises(Invalid):
+        services.start_timer(actor=louise, workshop_id=workshop.pk, seconds=5)
+    post(console, reverse("workshops:timer_stop", args=[workshop.pk]), {})
+    assert [b.timer_ends_at for b in tables.all()] == [None, None, None]
+
+    # Nobody else runs it, a bad duration is refused, a closed workshop has no countdown.
+    outsider = signed_in(make_user("Awa"))
+    url = reverse("workshops:timer_start", args=[workshop.pk])
+    assert post(outsider, url, {"seconds": "300"}).status_code == 403
+    with pytest.raises(Forbidden):
+        services.start_timer(actor=make_user("Bruno"), workshop_id=workshop.pk, seconds=60)
+    post(console, url, {"seconds": "7"})
+    assert [b.timer_ends_at for b in tables.all()] == [None, None, None]
+    before = Event.objects.count()
+    services.set_phase(actor=louise, workshop_id=workshop.pk, phase=Phase.CLOSED)
+    before = Event.objects.count()
+    with pytest.raises(Locked):
+        services.start_timer(actor=louise, workshop_id=workshop.pk, seconds=60)
+    assert Event.objects.count() == before
