@@ -388,7 +388,12 @@ def console_labels() -> dict:
             "reconnecting": _("Reconnexion…"),
             "refused": _("Chiffres en direct indisponibles : rechargez la page."),
         },
-        # %(people)s and %(cards)s are replaced by console.js
-        "summary_one": _("%(people)s participant connecté, %(cards)s idées"),
-        "summary_many": _("%(people)s participants connectés, %(cards)s idées"),
+        # The forms for 0, 1 and more, as the language's plural rule gives them; console.js
+        # puts the number in place of %(n)s and joins the two halves with `summary`.
+        "people": {
+            str(n): ngettext("%(n)s participant connecté", "%(n)s participants connectés", n)
+            for n in (0, 1, 2)
+        },
+        "ideas": {str(n): ngettext("%(n)s idée", "%(n)s idées", n) for n in (0, 1, 2)},
+        "summary": _("%(people)s, %(ideas)s"),
     }
