@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from backend.projects.models import Project
 from boards import rules, selectors, services
 from boards.forms import BoardForm, CardForm
-from boards.models import CARD_TEXT_MAX, Board, CardColor
+from boards.models import CARD_TEXT_MAX, Board, CardColor, Phase
 from realtime.errors import Refused
 
 
@@ -104,6 +104,8 @@ def board_labels() -> dict:
         ),
         "hidden_team": _("Mode caché : chaque participant ne voit que ses cartes."),
         "reveal": _("Révéler les cartes"),
+        "phase": _("Phase : %(phase)s"),
+        "phases": dict(Phase.choices),
         "revealed": _("Les cartes sont révélées : voici les idées de tout le monde."),
     }
 

@@ -319,7 +319,14 @@
       for (const control of form.elements) control.disabled = locked() || !me.can_write;
     }
     const left = document.getElementById("votes-left");
-    if (left) left.textContent = plural(L.votes_left, votesLeft());
+    if (left) {
+      left.hidden = !me.can_vote;
+      left.textContent = plural(L.votes_left, votesLeft());
+    }
+    const phaseEl = document.getElementById("phase-banner");
+    if (phaseEl && state.board.phase) {
+      phaseEl.textContent = fill(L.phase, { phase: L.phases[state.board.phase] || state.board.phase });
+    }
   }
 
   // Hidden mode: the server sends a participant only their own cards and the total count.
@@ -375,6 +382,9 @@
           for (const [id, card] of state.cards) {
             if (!card.author || card.author.id !== me.id) state.cards.delete(id);
           }
+        }
+        if (state.board && data.board.phase && data.board.phase !== state.board.phase) {
+          announce(fill(L.phase, { phase: L.phases[data.board.phase] || data.board.phase }));
         }
         state.board = data.board;
         followPhase();
