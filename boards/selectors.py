@@ -49,7 +49,13 @@ def group_data(group: CardGroup, *, votes: int | None = None) -> dict:
         votes = getattr(group, "vote_count", None)
     if votes is None:
         votes = group.votes.count()
-    return {"id": group.pk, "title": group.title, "position": group.position, "votes": votes}
+    return {
+        "id": group.pk,
+        "title": group.title,
+        "position": group.position,
+        "created_by": group.created_by_id,
+        "votes": votes,
+    }
 
 
 def live_groups(board: Board):

@@ -61,6 +61,7 @@ def test_a_participant_stacks_cards_into_a_group_renames_it_and_unstacks_them(ta
         "id": group.pk,
         "title": "Convivialité",
         "position": group.position,
+        "created_by": t["awa"].pk,
         "votes": 0,
     }
     assert {c["id"] for c in event.data["cards"]} == {t["cards"][0].pk, t["cards"][1].pk}
@@ -82,7 +83,13 @@ def test_a_participant_stacks_cards_into_a_group_renames_it_and_unstacks_them(ta
 
     snapshot = board_snapshot(t["board"])
     assert snapshot["groups"] == [
-        {"id": group.pk, "title": "Se rencontrer", "position": group.position, "votes": 0}
+        {
+            "id": group.pk,
+            "title": "Se rencontrer",
+            "position": group.position,
+            "created_by": t["awa"].pk,
+            "votes": 0,
+        }
     ]
     assert {c["id"]: c["group"] for c in snapshot["cards"]} == {
         t["cards"][0].pk: None,
