@@ -106,6 +106,10 @@ def test_a_group_becomes_one_project_inviting_its_members_and_skipping_its_guest
     assert invited == {"awa", "bruno"}  # the facilitator owns it; the guest cannot be invited
     assert made.skipped == ["Zoé"]
     assert made.outcome.group == group and made.outcome.card is None
+    page = signed_in(louise).get(reverse("workshops:results", args=[workshop.pk]))
+    html = page.content.decode()
+    assert "devenu le projet" in html and project.get_absolute_url() in html
+    assert f'name="group" value="{group.pk}"' not in html  # no second follow-up offered
     with pytest.raises(Conflict):
         services.proposal_to_need(actor=louise, workshop_id=workshop.pk, group_id=group.pk)
 
