@@ -8,8 +8,11 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
+from backend.pages.cache import PageCache  # noqa: E402
 from realtime.routing import websocket_application  # noqa: E402
 from realtime.runtime import tune_garbage_collector  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application()})
+application = ProtocolTypeRouter(
+    {"http": PageCache(django_asgi_app), "websocket": websocket_application()}
+)
 tune_garbage_collector()

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "backend.workshops",
     "backend.needs",
     "backend.search",
+    "backend.pages",  # after search: a page is invalidated once its document is reindexed
     "backend.api",
     "realtime",
     "boards",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "backend.pages.cache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -146,6 +148,29 @@ else:
             "CONFIG": {"capacity": 10_000},
         }
     }
+
+# The cache: Redis when REDIS_URL is set (shared by every process: the anonymous pages and
+# the version that invalidates them), else this process's memory.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "fe",
+            "TIMEOUT": 300,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+# Anonymous pages (backend/pages/cache.py) are kept this many seconds at most, and dropped
+# at once by any change to the rows they show. Off (0) by default in development.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "0" if DEBUG else "30"))
+PAGE_CACHE_ALIAS = "default"
 
 # Internationalisation: French first, English second.
 LANGUAGE_CODE = "fr"

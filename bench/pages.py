@@ -1,7 +1,8 @@
 """The page scenario: the app's pages under 50 concurrent clients, on a realistic dataset.
 
     python bench/pages.py [--clients 50] [--duration 10] [--warmup 2] [--pages home,search]
-                          [--dataset 5000,1000,100000]
+                          [--dataset 5000,1000,100000] [--processes 1] [--server daphne]
+                          [--reuse DIR]
 
 A fresh database gets bench/dataset.py's territory (5,000 members, 1,000 projects, a board per
 project, 100,000 cards); the app runs under daphne in its own process with DEBUG off and its
@@ -9,6 +10,13 @@ static files collected, as in production. Then, page after page, `clients` HTTP/
 connections each send their next request as soon as the last answer is in (a closed loop, no
 think time), for `warmup` seconds not counted, then `duration` seconds counted. Each request
 picks its project, board, list page or search word at random.
+
+`--processes 2` runs the production layout of docs/deploy.md on this machine: that many
+server processes, each on its own port, sharing the database and a real Redis (REDIS_URL:
+the channel layer and the cache); client i talks to process i mod N, as nginx's round-robin
+over keep-alive upstreams would spread them. `--server uvicorn` runs the same app under
+uvicorn instead. `--reuse DIR` builds the database in DIR once and reuses it next time (the
+page scenario only reads).
 
 Prints a Markdown table (requests/s, latency percentiles, errors per page) and, on its last
 line, the result as one JSON object. `run()` and `table()` are what bench/run.py imports.
@@ -18,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import subprocess
@@ -32,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.run import PY, app_env, serving  # noqa: E402
+from tests.servers import RedisServer  # noqa: E402
 
 # The pages measured: a name and how to pick the next URL from the dataset. One line each.
 PAGES: dict[str, Callable[[dict, random.Random], str]] = {
@@ -105,7 +115,7 @@ def _close(connection):
     return None
 
 
-async def _load(port: int, next_path, *, clients: int, seconds: float) -> dict:
+async def _load(ports: list[int], next_path, *, clients: int, seconds: float) -> dict:
     latencies: list[float] = []
     errors: Counter = Counter()
     sizes: list[int] = []
@@ -119,7 +129,9 @@ async def _load(port: int, next_path, *, clients: int, seconds: float) -> dict:
 
     started = time.perf_counter()
     until = started + seconds
-    await asyncio.gather(*(_client(port, next_path, until, record) for _ in range(clients)))
+    await asyncio.gather(
+        *(_client(ports[i % len(ports)], next_path, until, record) for i in range(clients))
+    )
     elapsed = time.perf_counter() - started
     return {
         "requests": len(latencies),
@@ -142,8 +154,17 @@ def _percentiles(values: list[float]) -> dict:
 
 
 def prepare(workdir: Path, sizes: tuple[int, ...] = ()) -> tuple[dict, dict]:
-    """A migrated database with the dataset, and the static files DEBUG off needs."""
+    """A migrated database with the dataset, and the static files DEBUG off needs; a
+    database already built in `workdir` (its dataset.json next to it) is reused."""
     env = app_env(workdir / "pages.sqlite3")
+    saved = workdir / "dataset.json"
+    if saved.exists() and (workdir / "pages.sqlite3").exists():
+        for command in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"]):
+            subprocess.run([PY, "manage.py", *command], cwd=ROOT, env=env, check=True)
+        data = json.loads(saved.read_text())
+        if not sizes or tuple(data[k] for k in ("members", "projects", "cards")) == sizes:
+            return env, data
+        raise SystemExit(f"{workdir} holds another dataset: remove it or use another folder")
     for command in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"]):
         subprocess.run([PY, "manage.py", *command], cwd=ROOT, env=env, check=True)
     out = subprocess.run(
@@ -154,7 +175,8 @@ def prepare(workdir: Path, sizes: tuple[int, ...] = ()) -> tuple[dict, dict]:
         capture_output=True,
         text=True,
     ).stdout
-    return env, json.loads(out.strip().splitlines()[-1])
+    saved.write_text(out.strip().splitlines()[-1])
+    return env, json.loads(saved.read_text())
 
 
 def run(
@@ -164,33 +186,48 @@ def run(
     warmup: float = 2,
     pages: list[str] | None = None,
     sizes: tuple[int, ...] = (),
+    server: str = "daphne",
+    processes: int = 1,
+    reuse: Path | None = None,
 ) -> dict:
     """Build the dataset (`sizes`: members, projects, cards; the defaults of bench/dataset.py
-    if empty), serve the app under daphne, measure each page in turn."""
+    if empty), serve the app under `processes` daphne (or uvicorn) processes, measure each
+    page in turn."""
     rng = random.Random(7)
     results = []
-    with tempfile.TemporaryDirectory(prefix="faire-ensemble-pages-") as tmp:
-        env, data = prepare(Path(tmp), sizes)
-        with serving("app", env) as (port,):
-            for name in pages or list(PAGES):
-                pick = PAGES[name]
+    with contextlib.ExitStack() as stack:
+        if reuse is None:
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fe-pages-")))
+        else:
+            workdir = reuse
+            workdir.mkdir(parents=True, exist_ok=True)
+        env, data = prepare(workdir, sizes)
+        if processes > 1:  # the documented layout: several processes need a shared Redis
+            redis = RedisServer().start()
+            stack.callback(redis.stop)
+            env = {**env, "REDIS_URL": redis.url}
+        target = "app" if server == "daphne" else server
+        ports = stack.enter_context(serving(target, env, processes))
+        for name in pages or list(PAGES):
+            pick = PAGES[name]
 
-                def next_path(pick=pick):
-                    return pick(data, rng)
+            def next_path(pick=pick):
+                return pick(data, rng)
 
-                asyncio.run(_load(port, next_path, clients=clients, seconds=warmup))
-                result = asyncio.run(_load(port, next_path, clients=clients, seconds=duration))
-                results.append({"page": name, **result})
-                lat = result["latency_ms"]
-                print(
-                    f"  {name:<18} {result['requests_per_second']:>7} req/s, "
-                    f"p99 {lat['p99']} ms, errors {sum(result['errors'].values())}",
-                    file=sys.stderr,
-                )
+            asyncio.run(_load(ports, next_path, clients=clients, seconds=warmup))
+            result = asyncio.run(_load(ports, next_path, clients=clients, seconds=duration))
+            results.append({"page": name, **result})
+            lat = result["latency_ms"]
+            print(
+                f"  {name:<18} {result['requests_per_second']:>7} req/s, "
+                f"p99 {lat['p99']} ms, errors {sum(result['errors'].values())}",
+                file=sys.stderr,
+            )
     counts = ("members", "projects", "boards", "cards", "votes", "events", "seconds")
     return {
         "scenario": "http",
-        "server": "daphne",
+        "server": server,
+        "processes": processes,
         "clients": clients,
         "duration_s": duration,
         "dataset": {key: data[key] for key in counts},
@@ -199,8 +236,10 @@ def run(
 
 
 def table(result: dict) -> str:
+    processes = result.get("processes", 1)
+    where = f"{processes} {result['server']} processes" if processes > 1 else result["server"]
     lines = [
-        f"| page ({result['clients']} clients, daphne) | requests/s | p50 / p95 / p99 (ms) "
+        f"| page ({result['clients']} clients, {where}) | requests/s | p50 / p95 / p99 (ms) "
         "| max (ms) | errors | KB |",
         "| --- | ---: | --- | ---: | ---: | ---: |",
     ]
@@ -221,6 +260,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--pages", help=f"comma-separated, among: {', '.join(PAGES)}")
     parser.add_argument("--dataset", help="members,projects,cards (default 5000,1000,100000)")
+    parser.add_argument("--server", choices=("daphne", "uvicorn"), default="daphne")
+    parser.add_argument("--processes", type=int, default=1, help="server processes (Redis)")
+    parser.add_argument("--reuse", type=Path, help="build the database here once, then reuse it")
     args = parser.parse_args()
     result = run(
         clients=args.clients,
@@ -228,6 +270,9 @@ def main() -> None:
         warmup=args.warmup,
         pages=args.pages.split(",") if args.pages else None,
         sizes=tuple(int(n) for n in args.dataset.split(",")) if args.dataset else (),
+        server=args.server,
+        processes=args.processes,
+        reuse=args.reuse,
     )
     print(table(result))
     print(json.dumps(result))

@@ -1,0 +1,255 @@
+"""Whole anonymous pages, cached: served before Django runs, invalidated by every change.
+
+The project list, a project's page, the partner directory, search and the home page are the
+same for every visitor who is not signed in. `PageCache` (an ASGI layer in front of Django,
+backend/asgi.py) answers such a request from the cache without entering Django's
+thread-per-request machinery; on a miss it lets Django render the page and keeps the bytes
+Django sent, if `PageCacheMiddleware` (inside Django's stack) marked the response as
+shareable.
+
+What keeps it safe:
+
+- Only GET requests whose cookies are none, the CSRF cookie or the language cookie: any other
+  cookie (a session, messages) goes to Django, and its answer is never stored.
+- Django only marks a response shareable when it is a 200 of one of `PAGES`, the user is
+  anonymous, no CSRF token was asked for while rendering (a page holding one is for its
+  visitor only), no cookie is set, the session was not touched and no Cache-Control says
+  private or no-store.
+- The key holds the scheme, the host, the full path and the language Django would pick (the
+  stored page's Content-Language must be that language too).
+
+What keeps it fresh: one version number in the cache (Redis when REDIS_URL is set, so every
+process shares it). Every save, delete or many-to-many change of a row, once committed,
+bumps it, except the rows of `HOT` (board cards and votes, stream events, sessions,
+notifications, chat), which change all the time and show on these pages only as a
+project's recent activity: that part may be `PAGE_CACHE_SECONDS` old. A page is served only
+if it was rendered under the current version, and it expires after `PAGE_CACHE_SECONDS`
+anyway. Changes made with QuerySet.update() send no signal: they show within that delay.
+"""
+
+from __future__ import annotations
+
+import random
+from functools import partial
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http.cookie import parse_cookie
+from django.utils import translation
+from django.utils.translation import trans_real
+
+# The pages kept (URL names); each is the same for every anonymous visitor of a URL.
+PAGES = {"home", "projects:list", "projects:detail", "partners:directory", "search:search"}
+# Rows whose changes do not bump the version (app_label.model_name).
+HOT = {
+    "boards.card",
+    "boards.vote",
+    "realtime.event",
+    "realtime.stream",
+    "sessions.session",
+    "admin.logentry",
+}
+HOT_APPS = {"chat", "notifications"}
+VERSION_KEY = "pages:version"
+MARK = "faire_ensemble.page_cache"  # set in the ASGI scope by PageCacheMiddleware
+MAX_BYTES = 512 * 1024
+
+
+def seconds() -> int:
+    return settings.PAGE_CACHE_SECONDS
+
+
+def _cache():
+    return caches[settings.PAGE_CACHE_ALIAS]
+
+
+def bump(**kwargs) -> None:
+    """A new version: every page cached so far is stale, in every process."""
+    cache = _cache()
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # never set, or evicted: any new number will do
+        cache.set(VERSION_KEY, random.randrange(1, 2**62), None)
+
+
+def current_version(cache=None) -> int:
+    cache = cache or _cache()
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, random.randrange(1, 2**62), None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def _changed(sender, **kwargs) -> None:
+    meta = sender._meta
+    if meta.app_label in HOT_APPS or meta.label_lower in HOT:
+        return
+    fields = kwargs.get("update_fields")
+    if fields and set(fields) <= {"last_login"}:
+        return  # a sign-in
+    if kwargs.get("action", "post_").startswith("pre_"):
+        return
+    # After commit (at once outside a transaction): a page rendered from then on sees it.
+    transaction.on_commit(bump, using=kwargs.get("using"))
+
+
+def connect() -> None:
+    for signal in (post_save, post_delete, m2m_changed):
+        signal.connect(_changed, weak=False, dispatch_uid=f"page-cache-{id(signal)}")
+
+
+def cookies_allow(cookie_header: str) -> bool:
+    """Whether a request with these cookies may share the anonymous pages (read as Django
+    reads them)."""
+    if not cookie_header:
+        return True
+    allowed = {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
+    return set(parse_cookie(cookie_header)) <= allowed
+
+
+def language(cookie_header: str, accept: str) -> str:
+    """The language LocaleMiddleware will pick (cookie, then Accept-Language, then default)."""
+    chosen = (
+        parse_cookie(cookie_header).get(settings.LANGUAGE_COOKIE_NAME) if cookie_header else None
+    )
+    if chosen:
+        try:
+            return trans_real.get_supported_language_variant(chosen)
+        except LookupError:
+            pass
+    for code, _ in trans_real.parse_accept_lang_header(accept):
+        if code == "*":
+            break
+        try:
+            return trans_real.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    try:
+        return trans_real.get_supported_language_variant(settings.LANGUAGE_CODE)
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def _scheme(scope: dict, headers: dict) -> str:
+    proxy = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy:
+        name, value = proxy
+        name = name.removeprefix("HTTP_").replace("_", "-").lower().encode()
+        sent = headers.get(name)
+        if sent is not None:
+            return "https" if sent.decode("latin-1").split(",")[0].strip() == value else "http"
+    return scope.get("scheme") or "http"
+
+
+class PageCache:
+    """ASGI layer: anonymous pages from the cache, before Django."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "GET" or seconds() <= 0:
+            return await self.app(scope, receive, send)
+        headers = {}
+        for name, value in scope["headers"]:
+            headers[name] = value if name not in headers else headers[name] + b"; " + value
+        cookie = headers.get(b"cookie", b"").decode("latin-1")
+        if not cookies_allow(cookie):
+            return await self.app(scope, receive, send)
+        path = scope.get("raw_path") or scope["path"].encode()
+        query = scope.get("query_string", b"")
+        lang = language(cookie, headers.get(b"accept-language", b"").decode("latin-1"))
+        host = headers.get(b"host", b"").decode("latin-1").lower()
+        key = "pages:" + "|".join(
+            (_scheme(scope, headers), host, lang, path.decode("latin-1"), query.decode("latin-1"))
+        )
+        cache = _cache()
+        local = isinstance(cache, LocMemCache)  # in memory: no I/O to leave the loop for
+        get_many = (
+            cache.get_many if local else sync_to_async(cache.get_many, thread_sensitive=False)
+        )
+        found = get_many([VERSION_KEY, key])
+        if not local:
+            found = await found
+        version = found.get(VERSION_KEY)
+        page = found.get(key)
+        if version is not None and page is not None and page[0] == version:
+            _, status, response_headers, body = page
+            await send(
+                {"type": "http.response.start", "status": status, "headers": response_headers}
+            )
+            await send({"type": "http.response.body", "body": body})
+            return None
+        if version is None:
+            version = (
+                current_version(cache)
+                if local
+                else await sync_to_async(current_version, thread_sensitive=False)(cache)
+            )
+        # A miss: Django renders it; keep what it sends.
+        sent = {"status": None, "headers": None, "body": [], "size": 0}
+
+        async def keep(message):
+            if message["type"] == "http.response.start":
+                sent["status"] = message["status"]
+                sent["headers"] = list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                sent["body"].append(message.get("body", b""))
+                sent["size"] += len(message.get("body", b""))
+            await send(message)
+
+        scope = {**scope, MARK: None}
+        await self.app(scope, receive, keep)
+        if scope.get(MARK) != lang or sent["status"] != 200 or sent["size"] > MAX_BYTES:
+            return None
+        if any(name.lower() == b"set-cookie" for name, _ in sent["headers"]):
+            return None
+        page = (version, sent["status"], sent["headers"], b"".join(sent["body"]))
+        store = partial(cache.set, key, page, seconds())
+        if local:
+            store()
+        else:
+            await sync_to_async(store, thread_sensitive=False)()
+        return None
+
+
+class PageCacheMiddleware:
+    """Inside Django (after sessions, CSRF, auth and messages): says whether the response
+    may be shared with every anonymous visitor, by writing its language into the scope."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        scope = getattr(request, "scope", None)
+        if scope is not None and MARK in scope and self.shareable(request, response):
+            scope[MARK] = translation.get_language()  # LocaleMiddleware's choice
+        return response
+
+    @staticmethod
+    def shareable(request, response) -> bool:
+        match = getattr(request, "resolver_match", None)
+        if request.method != "GET" or response.status_code != 200 or response.streaming:
+            return False
+        if match is None or match.view_name not in PAGES:
+            return False
+        if not cookies_allow(request.META.get("HTTP_COOKIE", "")):
+            return False
+        user = getattr(request, "user", None)
+        if user is None or user.is_authenticated:
+            return False
+        if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):  # a token was put in the page
+            return False
+        session = getattr(request, "session", None)
+        if session is not None and (session.modified or (session.accessed and session.keys())):
+            return False
+        if response.cookies:
+            return False
+        control = response.get("Cache-Control", "")
+        return "private" not in control and "no-store" not in control
