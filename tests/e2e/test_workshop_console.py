@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from backend.workshops import services
 from boards import services as boards
 from boards.models import Phase
+from tests.e2e.test_accessibility import serious_violations
 from tests.factories import make_territory, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -50,7 +51,10 @@ def test_the_console_follows_the_room_and_a_proposal_becomes_a_project(person, s
         "0"
     )
 
+    console.reload()  # the proposal's buttons, server-rendered
+    assert serious_violations(console) == []
     console.goto(f"/ateliers/{workshop.pk}/resultats/")
+    assert serious_violations(console) == []
     console.get_by_role("button", name=re.compile("En faire un projet")).first.click()
     expect(console.locator(".messages")).to_contain_text("est devenue le projet")
     expect(console.locator(".outcome").first).to_contain_text("devenu le projet Un repair café")
