@@ -195,3 +195,17 @@ def test_the_counts_of_every_table_are_one_query():
             counts = selectors.table_counts(workshop.pk)
         assert len(queries) == 1
         assert len(counts) == tables and counts[1]["cards"] == 1
+
+
+async def test_a_hole_in_a_table_stream_is_followed_afresh(sockets):
+    louise, workshop, awa, bruno = await scene()
+    console = console_of(sockets, workshop.pk, louise)
+    await console.connect()
+    key = f"board:{(await board_of(workshop, 2)).pk}"
+    (sub,) = get_hub().streams[key].subs.values()
+    sub.offer_event(sub.seq + 5, "{}")  # a lost publish: the subscription resyncs
+    await asyncio.sleep(0.05)
+    (again,) = get_hub().streams[key].subs.values()
+    assert again is not sub and not again.closed
+    await write_cards(workshop, bruno, 2)
+    await summary_where(console, lambda t: t[2]["cards"] == 1)
