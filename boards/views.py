@@ -98,6 +98,18 @@ def board_labels() -> dict:
         "colors": dict(CardColor.choices),
         "card": _("Carte : %(text)s"),
         "yours": _("vous"),
+        "group_to": _("Regrouper dans…"),
+        "no_group": _("Sans groupe"),
+        "new_group": _("Nouveau groupe"),
+        "create_group": _("Créer le groupe"),
+        "group_title": _("Titre du groupe"),
+        "group_label": _("Groupe : %(title)s"),
+        "rename": _("Renommer"),
+        "delete_group": _("Supprimer le groupe"),
+        "vote_group": _("Voter pour le groupe"),
+        "unvote_group": _("Retirer mon vote du groupe"),
+        "timer_minute": _("Plus qu'une minute."),
+        "timer_over": _("Temps écoulé."),
         "hidden_self": _(
             "Cartes cachées jusqu'à la révélation : vous voyez les vôtres. "
             "%(total)s idée(s) en tout, dont %(others)s des autres."

@@ -22,9 +22,10 @@
   const titleEl = document.getElementById("board-title");
   const hiddenEl = document.getElementById("hidden-banner");
 
-  const state = { board: null, columns: [], cards: new Map() };
+  const state = { board: null, columns: [], cards: new Map(), groups: [] };
   let me = { id: null, can_write: false, can_vote: false, can_moderate: false };
   const voted = new Set();
+  const votedGroups = new Set();
   const editingBy = new Map(); // card id → {name, timer}
   let editingCard = null; // the card whose edit form is open here
   let focusAfterRender = null; // card id to focus once it is drawn again
@@ -80,7 +81,8 @@
   }
 
   // A workshop table follows its phases (the server decides; this only keeps the page honest).
-  const PHASE_ALLOWS = { write: ["idees"], move: ["idees", "regroupement"], vote: ["vote"] };
+  const PHASE_ALLOWS = { write: ["idees"], move: ["idees", "regroupement"], vote: ["vote"],
+    group: ["idees", "regroupement"] };
 
   function phaseAllows(action) {
     const phase = state.board && state.board.phase;
@@ -98,7 +100,18 @@
   }
 
   function votesLeft() {
-    return Math.max(0, (state.board ? state.board.votes_per_person : 0) - voted.size);
+    const used = voted.size + votedGroups.size; // one budget for cards and groups
+    return Math.max(0, (state.board ? state.board.votes_per_person : 0) - used);
+  }
+
+  function canGroup() {
+    return Boolean(me.id && state.board && !locked() && phaseAllows("group")
+      && !state.board.cards_hidden && (!state.board.grouping_by_team_only || me.can_moderate));
+  }
+
+  /** The group a card is drawn in: null when ungrouped (or its group is unknown here). */
+  function groupOf(card) {
+    return card.group && state.groups.some((g) => g.id === card.group) ? card.group : null;
   }
 
   // Drawing ------------------------------------------------------------------------------
@@ -141,7 +154,7 @@
       return li;
     }
     const actions = el("div", { class: "card-actions" });
-    if (me.can_vote) {
+    if (me.can_vote && (!groupOf(card) || mine)) {
       actions.append(el("button", {
         type: "button", class: "vote" + (mine ? " is-voted" : ""), "aria-pressed": String(mine),
         disabled: locked() || (!mine && votesLeft() === 0),
@@ -160,8 +173,115 @@
           title: L.drag, text: "⠿", tabindex: "-1", onpointerdown: (e) => startDrag(e, card) }),
       );
     }
+    if (canGroup()) actions.append(groupControl(card));
     li.append(actions);
     return li;
+  }
+
+  // Groups ----------------------------------------------------------------------------------
+
+  /** « Regrouper dans… »: the keyboard (and touch) way to stack a card, like « Déplacer vers ». */
+  function groupControl(card) {
+    const id = "group-of-" + card.id;
+    const select = el("select", { id: id, class: "group-select" },
+      el("option", { value: "", text: L.no_group, selected: !groupOf(card) }));
+    for (const group of state.groups) {
+      select.append(el("option", { value: group.id, text: group.title,
+        selected: group.id === groupOf(card) }));
+    }
+    select.addEventListener("change", () => {
+      focusAfterRender = card.id;
+      live.send("card.group", { card: card.id, group: select.value ? Number(select.value) : null });
+    });
+    return el("span", { class: "group-to" },
+      el("label", { for: id, class: "visually-hidden", text: L.group_to }), select);
+  }
+
+  function canEditGroup(group) {
+    return canGroup() && (me.can_moderate || group.created_by === me.id);
+  }
+
+  let renamingGroup = null; // the group whose rename form is open here
+
+  function renderGroup(group, columnId) {
+    const titleId = "group-" + group.id + "-" + columnId + "-title";
+    const section = el("section", { class: "card-group", "data-group": group.id,
+      "aria-labelledby": titleId });
+    const header = el("div", { class: "group-header" });
+    if (renamingGroup === group.id) {
+      const inputId = "rename-group-" + group.id;
+      const input = el("input", { id: inputId, name: "title", required: true,
+        maxlength: String(live.limits.group_title_max || 80) });
+      input.value = group.title;
+      const form = el("form", { class: "rename-group" },
+        el("label", { for: inputId, text: L.group_title }), input,
+        el("button", { type: "submit", class: "primary", text: L.save }),
+        el("button", { type: "button", text: L.cancel,
+          onclick: () => { renamingGroup = null; renderAll(); } }));
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const title = input.value.trim();
+        if (title && title !== group.title) live.send("group.update", { group: group.id, title: title });
+        renamingGroup = null;
+        renderAll();
+      });
+      form.addEventListener("keydown", (event) => {
+        if (event.key === "Escape") { renamingGroup = null; renderAll(); }
+      });
+      header.append(el("h3", { class: "group-title visually-hidden", id: titleId,
+        text: fill(L.group_label, { title: group.title }) }), form);
+    } else {
+      header.append(el("h3", { class: "group-title", id: titleId, text: group.title }));
+    }
+    header.append(el("p", { class: "group-votes", text: plural(L.votes, group.votes) }));
+    const actions = el("div", { class: "group-actions" });
+    const mine = votedGroups.has(group.id);
+    if (me.can_vote) {
+      actions.append(el("button", {
+        type: "button", class: "vote" + (mine ? " is-voted" : ""), "aria-pressed": String(mine),
+        disabled: locked() || (!mine && votesLeft() === 0),
+        text: mine ? L.unvote_group : L.vote_group,
+        "aria-describedby": titleId,
+        onclick: () => live.send(mine ? "group.unvote" : "group.vote", { group: group.id }),
+      }));
+    }
+    if (canEditGroup(group) && renamingGroup !== group.id) {
+      actions.append(
+        el("button", { type: "button", class: "edit", text: L.rename, "aria-describedby": titleId,
+          onclick: () => {
+            renamingGroup = group.id;
+            renderAll();
+            const input = document.getElementById("rename-group-" + group.id);
+            if (input) input.focus();
+          } }),
+        el("button", { type: "button", class: "delete", text: L.delete_group,
+          "aria-describedby": titleId,
+          onclick: () => live.send("group.delete", { group: group.id }) }));
+    }
+    header.append(actions);
+    section.append(header, el("ol", { class: "cards group-cards", "data-column": columnId,
+      "data-group": group.id }));
+    return section;
+  }
+
+  /** The create-a-group form, above the columns: a title, and the cards to stack go in later. */
+  function renderGroupForm() {
+    let form = document.getElementById("new-group");
+    if (!canGroup()) { if (form) form.remove(); return; }
+    if (form) return;
+    const input = el("input", { id: "new-group-title", name: "title", required: true,
+      maxlength: String(live.limits.group_title_max || 80) });
+    form = el("form", { id: "new-group", class: "new-group" },
+      el("label", { for: "new-group-title", text: L.new_group }), input,
+      el("button", { type: "submit", text: L.create_group }));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const title = input.value.trim();
+      if (!title) return;
+      live.send("group.create", { title: title });
+      input.value = "";
+    });
+    columnsEl.before(form);
   }
 
   function moveControl(card) {
@@ -237,10 +357,13 @@
     const hadFocus = old && old.contains(document.activeElement);
     if (old) old.remove();
     if (!card) return;
-    const list = listOf(card.column);
-    if (!list) return;
+    const group = groupOf(card);
+    const list = group
+      ? columnsEl.querySelector('ol.group-cards[data-column="' + card.column + '"][data-group="' + group + '"]')
+      : listOf(card.column);
+    if (!list) { if (group) renderAll(); return; } // its group is not drawn in this column yet
     const node = renderCard(card);
-    const next = sortedCards(card.column).find(
+    const next = sortedCards(card.column).filter((c) => groupOf(c) === group).find(
       (c) => c.position > card.position || (c.position === card.position && c.id > card.id));
     const before = next ? document.getElementById("card-" + next.id) : null;
     list.insertBefore(node, before || list.querySelector(".card.pending"));
@@ -296,10 +419,26 @@
       ? document.activeElement.closest(".card[data-card]") : null;
     if (focusedCard) focusAfterRender = Number(focusedCard.dataset.card);
     renderColumns();
-    for (const column of state.columns) {
+    const placed = new Set(state.cards.size ? [...state.cards.values()].map(groupOf) : []);
+    state.columns.forEach((column, index) => {
       const list = listOf(column.id);
-      for (const card of sortedCards(column.id)) list.append(renderCard(card));
-    }
+      const cards = sortedCards(column.id);
+      // A group is drawn in each column holding some of its cards (an empty one: the first).
+      const groups = state.groups.filter((g) => cards.some((c) => groupOf(c) === g.id)
+        || (index === 0 && !placed.has(g.id)));
+      if (groups.length) {
+        const holder = el("div", { class: "card-groups" });
+        for (const group of groups) holder.append(renderGroup(group, column.id));
+        list.before(holder);
+      }
+      for (const card of cards) {
+        const group = groupOf(card);
+        const target = group ? listOf(column.id).parentElement.querySelector(
+          'ol.group-cards[data-group="' + group + '"]') : list;
+        target.append(renderCard(card));
+      }
+    });
+    renderGroupForm();
     renderPending();
     renderBoard();
     if (focusAfterRender !== null) {
@@ -363,6 +502,12 @@
     state.columns = snapshot.columns;
     state.cards = new Map(snapshot.cards.map((card) => [card.id, card]));
     state.cards_total = snapshot.cards_total;
+    state.groups = snapshot.groups || [];
+  }
+
+  function sortGroups() {
+    state.groups.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1
+      : a.id - b.id));
   }
 
   function sortColumns() {
@@ -440,6 +585,40 @@
         }
         break;
       }
+      case "group.created":
+      case "group.updated": {
+        const index = state.groups.findIndex((g) => g.id === data.group.id);
+        if (index === -1) state.groups.push(data.group); else state.groups[index] = data.group;
+        sortGroups();
+        for (const card of data.cards || []) state.cards.set(card.id, card);
+        renderAll();
+        break;
+      }
+      case "group.deleted":
+        state.groups = state.groups.filter((g) => g.id !== data.group);
+        votedGroups.delete(data.group); // that vote no longer counts
+        for (const card of data.cards) state.cards.set(card.id, card);
+        renderAll();
+        break;
+      case "card.grouped":
+        state.cards.set(data.card.id, data.card);
+        renderAll();
+        break;
+      case "group.voted":
+      case "group.unvoted": {
+        const group = state.groups.find((g) => g.id === data.group);
+        if (group) group.votes = data.votes;
+        if (data.voter === me.id) {
+          if (event.name === "group.voted") votedGroups.add(data.group);
+          else votedGroups.delete(data.group);
+        }
+        renderAll();
+        break;
+      }
+      case "board.timer":
+        if (state.board) state.board.timer = { ends_at: data.ends_at, seconds: data.seconds };
+        timer.update();
+        break;
       case "redacted": // someone else's hidden card changed: only the count is ours to know
         break;
       case "cards.revealed":
@@ -606,6 +785,58 @@
     drag = null;
   }
 
+  // The countdown ---------------------------------------------------------------------------
+  // The board says when it ends (server time). Each hello carries the server's clock, so the
+  // phone's own clock (often minutes off) only measures the time elapsed since. The visible
+  // timer (role="timer") is silent; a separate live region speaks at one minute and at zero.
+
+  const timer = (function () {
+    const node = document.getElementById("board-timer");
+    const digits = document.getElementById("board-timer-digits");
+    const voice = document.getElementById("board-timer-announce");
+    let offset = 0; // server time minus this page's time, in ms
+    let last = null; // the seconds left at the previous tick
+    let ticking = null;
+
+    function sync(serverNow) {
+      const at = serverNow ? Date.parse(serverNow) : NaN;
+      if (!Number.isNaN(at)) offset = at - Date.now();
+    }
+
+    function left() {
+      const ends = state.board && state.board.timer && state.board.timer.ends_at;
+      if (!ends) return null;
+      return Math.max(0, Math.ceil((Date.parse(ends) - (Date.now() + offset)) / 1000));
+    }
+
+    function tick() {
+      const seconds = left();
+      if (!node) return;
+      node.hidden = seconds === null;
+      if (seconds === null) { last = null; return; }
+      digits.textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+      node.classList.toggle("is-over", seconds === 0);
+      node.classList.toggle("is-ending", seconds > 0 && seconds <= 60);
+      if (last !== null && voice) {
+        if (last > 60 && seconds <= 60 && seconds > 0) voice.textContent = L.timer_minute;
+        else if (last > 0 && seconds === 0) voice.textContent = L.timer_over;
+      }
+      last = seconds;
+    }
+
+    function update() {
+      last = null; // a new or restored countdown: no announcement for the time already gone
+      if (voice) voice.textContent = "";
+      tick();
+      if (left() !== null && !ticking) ticking = setInterval(tick, 250);
+      if (left() === null && ticking) { clearInterval(ticking); ticking = null; }
+      if (!ticking) return;
+      last = left();
+    }
+
+    return { sync: sync, update: update };
+  })();
+
   // Wiring the stream ----------------------------------------------------------------------
 
   live.on("status", showStatus);
@@ -613,10 +844,14 @@
     me = hello.me || me;
     voted.clear();
     for (const id of me.voted || []) voted.add(id);
+    votedGroups.clear();
+    for (const id of me.voted_groups || []) votedGroups.add(id);
+    timer.sync(hello.limits && hello.limits.now);
     if (!hello.replay) {
       applyState(hello.state);
       renderAll();
     }
+    timer.update();
   });
   live.on("event", applyEvent);
   live.on("outbox", renderPending);
