@@ -106,7 +106,12 @@ def create_workshop(
             columns=[_("Idées")],
             grouping_by_team_only=bool(grouping_by_facilitator_only),
         )
-        boards.update_board(actor=actor, board_id=board.pk, phase=Phase.WELCOME)
+        boards.update_board(
+            actor=actor,
+            board_id=board.pk,
+            phase=Phase.WELCOME,
+            cards_hidden=hidden_until_reveal,
+        )
         Table.objects.create(workshop=workshop, number=number, board=board)
     return workshop
 
@@ -260,6 +265,18 @@ def current_timer(workshop: Workshop, now) -> dict:
         **timer_data(board),
         "remaining": timer_remaining(board, now),
     }
+
+
+def reveal_cards(*, actor, workshop_id: int, table_number: int | None = None) -> int:
+    """Show every participant the cards of the others, on every table (or one) still hidden."""
+    workshop = _facilitated(actor, workshop_id)
+    tables = workshop.tables.filter(board__cards_hidden=True)
+    if table_number is not None:
+        tables = tables.filter(number=table_number)
+    board_ids = list(tables.values_list("board_id", flat=True))
+    for board_id in board_ids:
+        boards.update_board(actor=actor, board_id=board_id, cards_hidden=False)
+    return len(board_ids)
 
 
 def move_participant(*, actor, workshop_id: int, user_id: int, table_number: int) -> Participant:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:workshop_id>/animation/", views.console, name="console"),
     path("<int:workshop_id>/phase/", views.set_phase, name="phase"),
     path("<int:workshop_id>/verrou/", views.lock_table, name="lock"),
+    path("<int:workshop_id>/reveler/", views.reveal_cards, name="reveal"),
     path("<int:workshop_id>/deplacer/", views.move_participant, name="move"),
     path("<int:workshop_id>/minuteur/", views.start_timer, name="timer_start"),
     path("<int:workshop_id>/minuteur/arret/", views.stop_timer, name="timer_stop"),

@@ -136,6 +136,7 @@ def console(request, workshop_id: int):
         "workshop": workshop,
         "tables": tables,
         "ideas": sum(table.cards for table in tables),
+        "hidden_tables": sum(table.board.cards_hidden for table in tables),
         "top": selectors.with_outcomes(workshop, results.proposals(workshop)[:10]),
         "can_make_needs": services.can_turn_into_need(request.user),
         "labels": console_labels(),
@@ -360,6 +361,30 @@ def lock_table(request, workshop_id: int):
         )
     except (Refused, ValueError) as refused:
         messages.error(request, getattr(refused, "message", _("Table inconnue.")))
+    return redirect("workshops:console", workshop_id=workshop.pk)
+
+
+@login_required
+@require_POST
+def reveal_cards(request, workshop_id: int):
+    workshop = _facilitated(request, workshop_id)
+    table = request.POST.get("table") or None
+    try:
+        revealed = services.reveal_cards(
+            actor=request.user,
+            workshop_id=workshop.pk,
+            table_number=int(table) if table else None,
+        )
+    except (Refused, ValueError) as refused:
+        messages.error(request, getattr(refused, "message", _("Table inconnue.")))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "Cartes révélées sur %(n)s table.", "Cartes révélées sur %(n)s tables.", revealed
+            )
+            % {"n": revealed},
+        )
     return redirect("workshops:console", workshop_id=workshop.pk)
 
 
