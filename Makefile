@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 
-.PHONY: install install-test run run-cluster migrate demo test test-fast test-postgres test-e2e lint lint-check fmt bench bench-quick bench-connections migrations-check check-deploy messages clean
+.PHONY: install install-test run run-cluster migrate demo test test-fast test-postgres test-e2e lint lint-check fmt bench bench-quick bench-pages bench-connections migrations-check check-deploy messages clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -67,6 +67,12 @@ bench: install-test
 
 bench-quick: install-test
 	$(BIN)/python bench/run.py quick
+
+## bench-pages: the page scenario alone, on one daphne process then two behind Redis; the
+## dataset is built once in var/bench-pages/ and reused (about 3 minutes after the first run)
+bench-pages: install-test
+	$(BIN)/python bench/pages.py --reuse var/bench-pages
+	$(BIN)/python bench/pages.py --reuse var/bench-pages --processes 2
 
 ## bench-connections: 1,000 / 5,000 / 10,000 idle sockets on one process (about 15 minutes)
 bench-connections: install-test

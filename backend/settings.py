@@ -167,6 +167,12 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
+# The anonymous pages themselves stay in each process's memory; only their version is shared.
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "pages",
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
 # Anonymous pages (backend/pages/cache.py) are kept this many seconds at most, and dropped
 # at once by any change to the rows they show. Off (0) by default in development.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "0" if DEBUG else "30"))

@@ -267,7 +267,9 @@ def main(kind: str) -> None:
     if kind == "full":
         from bench import pages
 
+        # The pages on one process, then on two behind Redis (the layout of docs/deploy.md).
         extra["pages"] = pages.run()
+        extra["pages_2_processes"] = pages.run(processes=2)
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -291,6 +293,8 @@ def main(kind: str) -> None:
 
         print()
         print(pages.table(extra["pages"]))
+        print()
+        print(pages.table(extra["pages_2_processes"]))
     by = {
         (r["target"], r["clients"]): r["deliveries_per_second"]
         for r in results

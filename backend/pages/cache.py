@@ -29,9 +29,12 @@ anyway. Changes made with QuerySet.update() send no signal: they show within tha
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import random
-from functools import partial
+import weakref
 
+import redis.asyncio
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import caches
@@ -44,6 +47,8 @@ from django.utils.translation import trans_real
 
 # The pages kept (URL names); each is the same for every anonymous visitor of a URL.
 PAGES = {"home", "projects:list", "projects:detail", "partners:directory", "search:search"}
+# Where they are (a quick test: static files and the rest go straight to Django).
+PREFIXES = ("/projets/", "/partenaires/", "/recherche/")
 # Rows whose changes do not bump the version (app_label.model_name).
 HOT = {
     "boards.card",
@@ -55,6 +60,7 @@ HOT = {
 }
 HOT_APPS = {"chat", "notifications"}
 VERSION_KEY = "pages:version"
+logger = logging.getLogger(__name__)
 MARK = "faire_ensemble.page_cache"  # set in the ASGI scope by PageCacheMiddleware
 MAX_BYTES = 512 * 1024
 
@@ -64,16 +70,44 @@ def seconds() -> int:
 
 
 def _cache():
+    """Where the version lives: the shared cache (Redis with REDIS_URL)."""
     return caches[settings.PAGE_CACHE_ALIAS]
+
+
+def _pages():
+    """Where the pages live: this process's memory (each process renders its own copy)."""
+    return caches["pages"]
+
+
+_redis_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+async def _version_async(cache) -> int | None:
+    """The current version, read on the event loop: straight from memory, or with an
+    asyncio Redis client (one per loop) from the shared cache Django writes it to."""
+    if isinstance(cache, LocMemCache):
+        return cache.get(VERSION_KEY)
+    loop = asyncio.get_running_loop()
+    client = _redis_clients.get(loop)
+    if client is None:
+        client = redis.asyncio.Redis.from_url(
+            cache._servers[0], socket_timeout=0.5, socket_connect_timeout=0.5
+        )
+        _redis_clients[loop] = client
+    raw = await client.get(cache.make_and_validate_key(VERSION_KEY))
+    return None if raw is None else int(raw)
 
 
 def bump(**kwargs) -> None:
     """A new version: every page cached so far is stale, in every process."""
     cache = _cache()
     try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # never set, or evicted: any new number will do
-        cache.set(VERSION_KEY, random.randrange(1, 2**62), None)
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:  # never set, or evicted: any new number will do
+            cache.set(VERSION_KEY, random.randrange(1, 2**62), None)
+    except Exception:  # Redis unreachable: the change is committed; pages expire by themselves
+        logger.exception("page cache: the version could not be bumped")
 
 
 def current_version(cache=None) -> int:
@@ -153,7 +187,13 @@ class PageCache:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] != "GET" or seconds() <= 0:
+        path = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not (path == "/" or path.startswith(PREFIXES))
+            or seconds() <= 0
+        ):
             return await self.app(scope, receive, send)
         headers = {}
         for name, value in scope["headers"]:
@@ -168,29 +208,22 @@ class PageCache:
         key = "pages:" + "|".join(
             (_scheme(scope, headers), host, lang, path.decode("latin-1"), query.decode("latin-1"))
         )
-        cache = _cache()
-        local = isinstance(cache, LocMemCache)  # in memory: no I/O to leave the loop for
-        get_many = (
-            cache.get_many if local else sync_to_async(cache.get_many, thread_sensitive=False)
-        )
-        found = get_many([VERSION_KEY, key])
-        if not local:
-            found = await found
-        version = found.get(VERSION_KEY)
-        page = found.get(key)
-        if version is not None and page is not None and page[0] == version:
+        cache, pages = _cache(), _pages()
+        try:
+            version = await _version_async(cache)
+            if version is None:  # first request, or evicted: set one (once, in a thread)
+                version = await sync_to_async(current_version, thread_sensitive=False)(cache)
+        except Exception:  # Redis unreachable: Django serves the page, nothing is kept
+            logger.warning("page cache unavailable", exc_info=True)
+            return await self.app(scope, receive, send)
+        page = pages.get(key)
+        if page is not None and page[0] == version:
             _, status, response_headers, body = page
             await send(
                 {"type": "http.response.start", "status": status, "headers": response_headers}
             )
             await send({"type": "http.response.body", "body": body})
             return None
-        if version is None:
-            version = (
-                current_version(cache)
-                if local
-                else await sync_to_async(current_version, thread_sensitive=False)(cache)
-            )
         # A miss: Django renders it; keep what it sends.
         sent = {"status": None, "headers": None, "body": [], "size": 0}
 
@@ -210,11 +243,7 @@ class PageCache:
         if any(name.lower() == b"set-cookie" for name, _ in sent["headers"]):
             return None
         page = (version, sent["status"], sent["headers"], b"".join(sent["body"]))
-        store = partial(cache.set, key, page, seconds())
-        if local:
-            store()
-        else:
-            await sync_to_async(store, thread_sensitive=False)()
+        pages.set(key, page, seconds())
         return None
 
 

@@ -4,11 +4,12 @@ it never hands one visitor's page to another, and a change shows at once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 from asgiref.sync import async_to_sync
 from django.core import signals
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import close_old_connections
 from django.test import Client
 
@@ -17,6 +18,7 @@ from backend.pages import cache as page_cache
 from backend.projects import services
 from backend.projects.models import Project
 from tests.factories import make_project, make_user
+from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +27,11 @@ pytestmark = pytest.mark.django_db
 def page_cache_on(settings):
     settings.PAGE_CACHE_SECONDS = 30
     cache.clear()
+    caches["pages"].clear()
     yield
-    cache.clear()
+    with contextlib.suppress(Exception):  # the Redis test leaves an unreachable cache behind
+        cache.clear()
+    caches["pages"].clear()
 
 
 async def _call(path: str, headers: list[tuple[bytes, bytes]]):
@@ -149,7 +154,7 @@ def test_a_cached_page_holds_no_csrf_token_and_sets_no_cookie():
 def test_a_page_rendered_with_a_csrf_token_is_not_kept(settings):
     # The sign-in page is not among the cached pages; were it, its token would stay personal.
     get("/connexion/")
-    assert not [key for key in cache._cache if "connexion" in key]
+    assert not [key for key in caches["pages"]._cache if "connexion" in key]
 
 
 def test_each_language_has_its_own_copy():
@@ -166,7 +171,7 @@ def test_other_cookies_go_to_django_and_are_not_kept():
     project = make_project(make_user(), title="Jardin partagé")
     url = project.get_absolute_url()
     get(url, cookie="messages=quelque-chose")
-    assert not [key for key in cache._cache if url in key]
+    assert not [key for key in caches["pages"]._cache if url in key]
 
 
 def test_the_version_is_shared_through_the_cache():
@@ -187,3 +192,29 @@ def test_the_language_switch_is_a_plain_link():
     assert elsewhere["Location"] == "/"
     _, _, page = get("/projets/")
     assert 'action="/langue/" method="get"' in page
+
+
+def test_pages_and_changes_go_on_when_redis_is_down(settings, django_capture_on_commit_callbacks):
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+        },
+    }
+    owner = make_user("Awa")
+    project = make_project(owner, title="Jardin partagé")
+    status, _, page = get(project.get_absolute_url())
+    assert status == 200 and "Jardin partagé" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_project(
+            actor=owner,
+            project_id=project.pk,
+            title="Verger partagé",
+            summary="",
+            description="",
+            stage=project.stage,
+            neighbourhood=None,
+            links=[],
+        )
+    assert "Verger partagé" in get(project.get_absolute_url())[2]
