@@ -63,9 +63,12 @@ class Subscription:
         person: dict | None,
         limit: int | None = None,
         sees_all: bool = False,
+        in_presence: bool = True,
     ) -> None:
         self.id = secrets.token_hex(8)
         self.person = person
+        # A watcher (the workshop console, say) follows the stream without being « here ».
+        self.in_presence = in_presence
         # Which version of a restricted event this socket gets (see streams.Delivery).
         self.reader = streams.Reader(person["id"] if person else None, sees_all)
         self.seq: int | None = None
@@ -184,6 +187,8 @@ class LocalStream:
         people: dict[int, dict] = {}
         anonymous = 0
         for sub in self.subs.values():
+            if not sub.in_presence:
+                continue
             if sub.person is None:
                 anonymous += 1
             else:

@@ -60,8 +60,8 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
             self.gone = True
             await self.close(code=refused.code)
             return
-        # The facilitator is shown present at the tables they watch; their own presence is
-        # left out of the console's counts.
+        # The console watches the tables without being « here » (in_presence=False); the
+        # facilitator's own board tabs are left out of the counts too.
         self.person = actor_of(self.user)
         self.numbers = {f"board:{board_id}": number for number, board_id in tables}
         await self._follow(list(self.numbers))
@@ -89,6 +89,7 @@ class ConsoleConsumer(AsyncWebsocketConsumer):
                 send=self._on_frame,
                 close=lambda _code, key=key: self._on_dropped(key),
                 person=self.person,
+                in_presence=False,  # the facilitator watching is not « at » every table
             )
             self.subs[key] = sub
             await hub.join(key, sub)

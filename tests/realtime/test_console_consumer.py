@@ -135,6 +135,10 @@ async def test_people_at_a_board_show_as_present_and_the_facilitator_does_not(so
     frame = await summary_where(console, lambda t: t[1]["present"] == 1)
     assert by_number(frame)[2]["present"] == 0  # the console itself is nobody's presence
     assert frame["data"]["totals"]["present"] == 1
+    # Awa sees herself at the table, not the facilitator watching from the console.
+    _, here = await seat.receive_until("signal", name="presence")
+    assert [person["name"] for person in here["data"]["people"]] == ["Awa"]
+    assert here["data"]["anonymous"] == 0
     await seat.close()
     await summary_where(console, lambda t: t[1]["present"] == 0)
 
