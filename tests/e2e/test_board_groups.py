@@ -90,3 +90,36 @@ def test_the_countdown_is_shown_and_survives_a_reload(person, table):
     )
     services.stop_timer(actor=louise, board_id=board.pk)
     expect(timer).to_be_hidden(timeout=3 * LIVE)
+
+
+def test_groups_and_the_countdown_have_no_serious_accessibility_issue(person, table):
+    from django.utils import timezone
+
+    from backend.workshops import services as workshops
+    from tests.e2e.test_accessibility import serious_violations
+    from tests.factories import make_territory
+
+    louise, awa, board = table
+    group = services.create_group(actor=awa, board_id=board.pk, title="Se rencontrer").result
+    first = Card.objects.filter(board=board).first()
+    services.group_card(actor=awa, board_id=board.pk, card_id=first.pk, group_id=group.pk)
+    services.start_timer(actor=louise, board_id=board.pk, seconds=300)
+    page = open_board(person(awa), board)
+    expect(page.get_by_role("timer")).to_be_visible()
+    expect(page.locator(".card-group .card")).to_have_count(1)
+    assert serious_violations(page) == []
+    town = make_user("Mairie", moderator=True)
+    workshop = workshops.create_workshop(
+        actor=town,
+        territory=make_territory(),
+        title="Parlons ensemble",
+        starts_at=timezone.now(),
+        question="Comment mieux se rencontrer ?",
+        tables=2,
+    )
+    workshops.start_timer(actor=town, workshop_id=workshop.pk, seconds=300)
+    facilitator = person(town)
+    for url in (f"/ateliers/{workshop.pk}/animation/", f"/ateliers/{workshop.pk}/ecran/"):
+        facilitator.goto(url)
+        assert serious_violations(facilitator) == [], url
+    expect(facilitator.get_by_role("timer")).to_have_text(re.compile(r"^[45]:\d\d$"))
