@@ -71,19 +71,21 @@ class BoardConsumer(StreamConsumer):
             code = protocol.CLOSE_FORBIDDEN if self.person else protocol.CLOSE_UNAUTHENTICATED
             raise StreamRefused(code)
         self.board_id = board.pk
+        self.board = board
         return board.stream_key
 
-    def _board(self) -> Board:
-        return Board.objects.select_related("project").get(pk=self.board_id)
-
     def snapshot(self) -> dict:
-        return selectors.board_snapshot(self._board(), self.user)
+        # Read afresh: the snapshot must be the board as it is at the snapshot's seq. `me`
+        # then follows this reading; on a resume, the board read by `authorize` (the replayed
+        # events bring whatever changed since).
+        self.board = Board.objects.select_related("project").get(pk=self.board_id)
+        return selectors.board_snapshot(self.board, self.user)
 
     def sees_all(self) -> bool:
-        return selectors.sees_hidden_cards(self.user, self._board())
+        return selectors.sees_hidden_cards(self.user, self.board)
 
     def me(self) -> dict:
-        return selectors.board_me(self._board(), self.user)
+        return selectors.board_me(self.board, self.user)
 
     def limits(self) -> dict:
         return {

@@ -38,7 +38,14 @@ def is_board_team(user, board: Board) -> bool:
         return False
     if board.created_by_id == user.pk or is_moderator(user):
         return True
-    return board.project_id is not None and board.project.memberships.filter(user=user).exists()
+    if board.project_id is None:
+        return False
+    # Several predicates ask this of one board row within one op or one hello: one query. The
+    # answer lives on the row object, which lives no longer than that op or hello.
+    known = board.__dict__.setdefault("_team_of", {})
+    if user.pk not in known:
+        known[user.pk] = board.project.memberships.filter(user=user).exists()
+    return known[user.pk]
 
 
 def can_read_board(user, board: Board) -> bool:
