@@ -13,6 +13,15 @@ from tests.factories import make_board, make_user
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _in_french():
+    """The messages are checked in French, whatever language an earlier test left active."""
+    from django.utils import translation
+
+    with translation.override("fr"):
+        yield
+
+
 @pytest.fixture
 def table():
     """A workshop-like table: Louise facilitates, Awa and Bruno take part; three cards."""
