@@ -15,16 +15,18 @@ What keeps it safe:
   anonymous, no CSRF token was asked for while rendering (a page holding one is for its
   visitor only), no cookie is set, the session was not touched and no Cache-Control says
   private or no-store.
-- The key holds the scheme, the host, the full path and the language Django would pick (the
-  stored page's Content-Language must be that language too).
+- The key holds the scheme, the host, the full path and the language Django would pick (a
+  page is kept only if Django rendered it in that language).
 
 What keeps it fresh: one version number in the cache (Redis when REDIS_URL is set, so every
 process shares it). Every save, delete or many-to-many change of a row, once committed,
-bumps it, except the rows of `HOT` (board cards and votes, stream events, sessions,
-notifications, chat), which change all the time and show on these pages only as a
-project's recent activity: that part may be `PAGE_CACHE_SECONDS` old. A page is served only
-if it was rendered under the current version, and it expires after `PAGE_CACHE_SECONDS`
-anyway. Changes made with QuerySet.update() send no signal: they show within that delay.
+bumps it, except the rows of `HOT` (a board's columns, groups, cards and votes, workshop
+participants, stream events, sessions, notifications, chat), which change all the time and
+show on these pages only as a project's recent activity: that part may be
+`PAGE_CACHE_SECONDS` old. A page is served only if it was rendered under the current
+version, and it expires after `PAGE_CACHE_SECONDS` anyway. Changes made with
+QuerySet.update() send no signal: they show within that delay. The pages themselves stay in
+each process's memory (`caches["pages"]`); only the version is shared.
 """
 
 from __future__ import annotations
@@ -51,8 +53,12 @@ PAGES = {"home", "projects:list", "projects:detail", "partners:directory", "sear
 PREFIXES = ("/projets/", "/partenaires/", "/recherche/")
 # Rows whose changes do not bump the version (app_label.model_name).
 HOT = {
+    "boards.column",
+    "boards.cardgroup",
     "boards.card",
+    "boards.cardrevision",
     "boards.vote",
+    "workshops.participant",
     "realtime.event",
     "realtime.stream",
     "sessions.session",
