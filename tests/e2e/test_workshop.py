@@ -1,6 +1,7 @@
 """A whole workshop in real browsers: a facilitator sets it up and runs every phase from the
 console; two guests on phone-sized screens and a member join with the code; cards stay
-hidden until the reveal; ideas are grouped and voted; the projector shows the ranking."""
+hidden until the reveal; a countdown runs on every phone; ideas are grouped and the group is
+voted on as one proposal; the projector shows the ranking."""
 
 import re
 
@@ -8,11 +9,13 @@ import pytest
 from playwright.sync_api import expect
 
 from backend.workshops.models import Workshop
+from boards.models import CardGroup
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LIVE = 2000  # ms: what "at once" means in these tests
+POLL = 5000  # ms: the projector polls every 3 s
 PHONE = {"width": 390, "height": 844}
 
 
@@ -67,6 +70,10 @@ def test_a_workshop_through_every_phase(person, server):
     workshop = Workshop.objects.get()
     code = workshop.join_code
     expect(console.locator(".join-code")).to_have_text(code)
+    # The projector, from the start: the code to join, then the counts as people arrive.
+    screen = person()
+    screen.goto(f"/ateliers/{workshop.pk}/ecran/")
+    expect(screen.locator(".join-code")).to_have_text(code)
 
     awa = join_as_guest(person(viewport=PHONE), code, "Awa")
     bruno = join_as_guest(person(viewport=PHONE), code, "Bruno")
@@ -75,6 +82,7 @@ def test_a_workshop_through_every_phase(person, server):
     member.get_by_label("Table").select_option("1")
     member.get_by_role("button", name="Participer en tant que Chloé").click()
     connected(member)
+    expect(screen.locator("#screen-participants")).to_have_text("3", timeout=POLL)
 
     # Accueil: nobody writes yet.
     expect(writable(awa)).to_have_count(0)
@@ -82,6 +90,13 @@ def test_a_workshop_through_every_phase(person, server):
     # Idées, hidden: each sees their own cards and the count of the others'.
     phase(console, "Idées")
     expect(writable(awa)).to_have_count(1, timeout=LIVE)
+    # A five-minute countdown for every table, on every phone.
+    console.get_by_label("Durée").select_option("300")
+    console.get_by_role("button", name="Lancer le minuteur").click()
+    for page in (awa, bruno, member):
+        expect(page.locator("#board-timer-digits")).to_have_text(
+            re.compile(r"^(5:00|4:5\d)$"), timeout=LIVE
+        )
     add_card(awa, "Un repair café au marché")
     add_card(bruno, "Un potager partagé")
     add_card(member, "Des jardins sur les toits")
@@ -103,29 +118,38 @@ def test_a_workshop_through_every_phase(person, server):
 
     phase(console, "Regroupement")
     expect(writable(awa)).to_have_count(0, timeout=LIVE)
+    # Chloé stacks the two garden ideas into one proposal; the phones see it at once.
+    member.get_by_label("Nouveau groupe").fill("Jardiner ensemble")
+    member.get_by_role("button", name="Créer le groupe").click()
+    group = member.locator(".card-group", has_text="Jardiner ensemble")
+    expect(group).to_be_visible(timeout=LIVE)
+    group_id = str(CardGroup.objects.get().pk)
+    for text in ("Un potager partagé", "Des jardins sur les toits"):
+        card(member, text).get_by_label("Regrouper dans…").select_option(group_id)
+        expect(group.locator(".card", has_text=text)).to_be_visible(timeout=LIVE)
+    awa_group = awa.locator(".card-group", has_text="Jardiner ensemble")
+    expect(awa_group.locator(".card")).to_have_count(2, timeout=LIVE)
 
-    # Vote: two votes each, enforced.
+    # Vote: two votes each, enforced; the group is voted on as one proposal.
     phase(console, "Vote")
-    for page, texts in (
-        (awa, ["Un potager partagé", "Des jardins sur les toits"]),
-        (bruno, ["Un potager partagé"]),
-        (member, ["Un potager partagé"]),
-    ):
-        for text in texts:
-            card(page, text).get_by_role("button", name="Voter").click()
-            expect(card(page, text).get_by_role("button", name="Retirer mon vote")).to_be_visible(
-                timeout=LIVE
-            )
+    for page in (awa, bruno, member):
+        garden = page.locator(".card-group", has_text="Jardiner ensemble")
+        garden.get_by_role("button", name="Voter pour le groupe").click()
+        expect(garden.get_by_role("button", name="Retirer mon vote du groupe")).to_be_visible(
+            timeout=LIVE
+        )
+    cafe = card(awa, "Un repair café au marché")
+    cafe.get_by_role("button", name="Voter").click()
+    expect(cafe.get_by_role("button", name="Retirer mon vote")).to_be_visible(timeout=LIVE)
     expect(awa.locator("#votes-left")).to_have_text("Il vous reste 0 vote.")
 
     # Résultats: the projector ranks the proposals.
     phase(console, "Résultats")
-    screen = person()
-    screen.goto(f"/ateliers/{workshop.pk}/ecran/")
     ranking = screen.locator(".screen-top li")
-    expect(ranking.first).to_contain_text("Un potager partagé")
+    expect(ranking.first).to_contain_text("Jardiner ensemble", timeout=POLL)
     expect(ranking.first.locator(".votes")).to_have_text("3")
-    expect(ranking.nth(1)).to_contain_text("Des jardins sur les toits")
+    expect(ranking.nth(1)).to_contain_text("Un repair café au marché")
+    expect(ranking.nth(1).locator(".votes")).to_have_text("1")
 
     # Clos: nothing more is written.
     phase(console, "Clos")
