@@ -18,6 +18,10 @@ over keep-alive upstreams would spread them. `--server uvicorn` runs the same ap
 uvicorn instead. `--reuse DIR` builds the database in DIR once and reuses it next time (the
 page scenario only reads).
 
+The clients send no cookie: they are anonymous visitors, whose pages the app caches
+(backend/pages/cache.py). Each run starts with empty caches (they live in the server
+processes); `PAGE_CACHE_SECONDS=0` in the environment measures Django rendering every page.
+
 Prints a Markdown table (requests/s, latency percentiles, errors per page) and, on its last
 line, the result as one JSON object. `run()` and `table()` are what bench/run.py imports.
 """

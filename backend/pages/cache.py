@@ -191,6 +191,16 @@ class PageCache:
 
     def __init__(self, app) -> None:
         self.app = app
+        # Pages being rendered, by key: a second request for the same page waits for the
+        # first one's answer instead of rendering it again (50 visitors on a page that has
+        # just been invalidated cost one render, not 50).
+        self.rendering: dict[str, asyncio.Future] = {}
+
+    @staticmethod
+    async def _serve(page, send) -> None:
+        _, status, response_headers, body = page
+        await send({"type": "http.response.start", "status": status, "headers": response_headers})
+        await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope, receive, send):
         path = scope.get("path", "")
@@ -224,13 +234,30 @@ class PageCache:
             return await self.app(scope, receive, send)
         page = pages.get(key)
         if page is not None and page[0] == version:
-            _, status, response_headers, body = page
-            await send(
-                {"type": "http.response.start", "status": status, "headers": response_headers}
-            )
-            await send({"type": "http.response.body", "body": body})
-            return None
-        # A miss: Django renders it; keep what it sends.
+            return await self._serve(page, send)
+        loop = asyncio.get_running_loop()
+        pending = self.rendering.get(key)
+        if pending is not None and pending.get_loop() is loop:
+            try:  # someone is rendering it: their page, if it may be shared and is current
+                page = await asyncio.wait_for(asyncio.shield(pending), timeout=10)
+            except TimeoutError:
+                page = None
+            if page is not None and page[0] == version:
+                return await self._serve(page, send)
+            return await self.app(scope, receive, send)
+        mine = loop.create_future()
+        self.rendering[key] = mine
+        page = None
+        try:
+            page = await self._render(scope, receive, send, key, lang, version)
+        finally:  # the waiters get the page, or None (not shareable, failed): they render
+            if self.rendering.get(key) is mine:
+                del self.rendering[key]
+            mine.set_result(page)
+        return None
+
+    async def _render(self, scope, receive, send, key, lang, version):
+        """A miss: Django renders it; keep what it sends if Django said it may be shared."""
         sent = {"status": None, "headers": None, "body": [], "size": 0}
 
         async def keep(message):
@@ -249,8 +276,8 @@ class PageCache:
         if any(name.lower() == b"set-cookie" for name, _ in sent["headers"]):
             return None
         page = (version, sent["status"], sent["headers"], b"".join(sent["body"]))
-        pages.set(key, page, seconds())
-        return None
+        _pages().set(key, page, seconds())
+        return page
 
 
 class PageCacheMiddleware:

@@ -12,6 +12,7 @@ from django.core import signals
 from django.core.cache import cache, caches
 from django.db import close_old_connections
 from django.test import Client
+from django.test.signals import template_rendered
 
 from backend.asgi import application
 from backend.pages import cache as page_cache
@@ -218,3 +219,25 @@ def test_pages_and_changes_go_on_when_redis_is_down(settings, django_capture_on_
             links=[],
         )
     assert "Verger partagé" in get(project.get_absolute_url())[2]
+
+
+def test_visitors_arriving_together_cost_one_render():
+    project = make_project(make_user(), title="Jardin partagé")
+    url = project.get_absolute_url()
+    rendered = []
+
+    def count(sender, template, **kwargs):
+        if template.name == "projects/detail.html":
+            rendered.append(1)
+
+    async def together():
+        headers = [(b"accept-language", b"fr")]
+        return await asyncio.gather(*(_call(url, headers) for _ in range(5)))
+
+    template_rendered.connect(count)
+    try:
+        answers = async_to_sync(together)()
+    finally:
+        template_rendered.disconnect(count)
+    assert len(rendered) == 1
+    assert len({body for _, _, body in answers}) == 1 and "Jardin partagé" in answers[0][2]
