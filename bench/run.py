@@ -161,18 +161,20 @@ def table(results: list[dict]) -> str:
 
 def workshop_table(results: list[dict]) -> str:
     lines = [
-        "| target | tables x people | ops (ops/s) | op→ack p50 / p99 (ms) "
-        "| op→last of the table p50 / p99 (ms) | phase switch, all sockets (ms) "
+        "| target | cards | tables x people | ops (ops/s) | op→ack p50 / p99 (ms) "
+        "| op→last of the table p50 / p99 (ms) | phase switch to all: reveal / vote / close (ms) "
         "| lost | dup | refused | closed |",
-        "| --- | --- | ---: | --- | --- | --- | ---: | ---: | ---: | ---: |",
+        "| --- | --- | --- | ---: | --- | --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         per_table = r["participants"] // r["tables"]
         lines.append(
-            f"| {r['target']} | {r['tables']} x {per_table} | {r['ops']} ({r['ops_per_second']}) "
+            f"| {r['target']} | {'hidden' if r.get('hidden') else 'shown'} "
+            f"| {r['tables']} x {per_table} | {r['ops']} ({r['ops_per_second']}) "
             f"| {r['ack_ms']['p50']} / {r['ack_ms']['p99']} "
             f"| {r['last_member_ms']['p50']} / {r['last_member_ms']['p99']} "
-            f"| {r['phase_switch_ms']['vote']} / {r['phase_switch_ms']['closed']} "
+            f"| {r['phase_switch_ms']['reveal']} / {r['phase_switch_ms']['vote']} "
+            f"/ {r['phase_switch_ms']['closed']} "
             f"| {r['lost']} | {r['duplicates']} | {sum(r['errors'].values())} "
             f"| {len(r['closed'])} |"
         )
@@ -220,21 +222,23 @@ def steady(env: dict, seed_file: Path, results: list[dict]) -> None:
 
 
 def workshop(workdir: Path) -> list[dict]:
-    """400 participants over 40 tables: ideas, vote, close — each server on a fresh database
-    (a workshop, once run, has spent its votes)."""
+    """400 participants over 40 tables: ideas, grouping, vote, close — each run on a fresh
+    database (a workshop, once run, is closed); under daphne also with the cards hidden until
+    the reveal."""
     results = []
-    for target in sorted(SEEDED):
-        env = app_env(workdir / f"workshop-{target}.sqlite3")
+    for target, hidden in (("app", False), ("app", True), ("uvicorn", False)):
+        name = f"workshop-{target}{'-hidden' if hidden else ''}"
+        env = app_env(workdir / f"{name}.sqlite3")
         subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
         seed = subprocess.run(
-            [PY, "bench/workshop.py", "seed", "40", "10"],
+            [PY, "bench/workshop.py", "seed", "40", "10", *(["hidden"] if hidden else [])],
             cwd=ROOT,
             env=env,
             check=True,
             capture_output=True,
             text=True,
         ).stdout
-        seed_file = workdir / f"workshop-{target}.json"
+        seed_file = workdir / f"{name}.json"
         seed_file.write_text(seed.strip().splitlines()[-1])
         with serving(target, env) as (port,):
             args = ["run", "--ws", f"ws://127.0.0.1:{port}", "--seed", str(seed_file)]

@@ -1,16 +1,18 @@
 """The workshop scenario: a room of people at tables, each table on its own board.
 
-    python bench/workshop.py seed TABLES PER_TABLE     # in the app's environment: prints JSON
+    python bench/workshop.py seed TABLES PER_TABLE [hidden]  # in the app's environment: JSON
     python bench/workshop.py run --ws ws://127.0.0.1:8000 --seed seed.json
 
-400 participants over 40 tables (the « Parlons ensemble » day): during the ideas phase each
-participant adds cards at random moments; the facilitator, who watches every table, opens the
-vote on all tables at once; everyone votes for cards of their table; the facilitator closes
-all tables. Until the workshops have phases of their own, the board's settings stand in for
-them: ideas = no votes (`votes_per_person` 0), vote = 3 votes each, closed = `locked`.
+400 participants over 40 tables (the « Parlons ensemble » day), a real workshop
+(backend.workshops.services.create_workshop: a board per table, participants seated): the
+facilitator, who watches every table, moves every table to « idées »; each participant adds
+cards at random moments; with `hidden`, each sees only their own cards and a count until
+the move to « regroupement » reveals them all; the facilitator opens « vote »; everyone
+votes for cards of their table; the facilitator closes every table (« clos »).
 
-Measured: ops applied per second, op→ack and op→last member of the table (p50 / p99), how
-long a phase switch takes to reach every socket, and nothing lost, doubled, refused or closed.
+Measured: ops applied per second, op→ack and op→last member of the table (p50 / p99; in
+hidden mode a member's copy is the redacted event of the same seq), how long a phase switch
+takes to reach every socket, and nothing lost, doubled, refused or closed.
 Prints one JSON object.
 """
 
@@ -30,42 +32,60 @@ sys.path.insert(0, ROOT)
 VOTES = 3
 
 
-def seed(tables: int, per_table: int) -> dict:
-    """A facilitator owning one board per table, and the participants of each table."""
+def seed(tables: int, per_table: int, hidden: bool = False) -> dict:
+    """A workshop of `tables` tables run by a facilitator, `per_table` participants at each."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
     import django
 
     django.setup()
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
 
-    from boards import services
+    from backend.territories.models import Territory
+    from backend.workshops import services
+    from backend.workshops.models import Participant
     from tests.factories import session_key_for
 
     User = get_user_model()
     password = make_password(None)  # unusable: these accounts only sign in by session
+    run = f"{time.time_ns() % 10**9:x}"
     people = User.objects.bulk_create(
         User(
-            username=f"atelier{i}",
-            email=f"atelier{i}@bench.invalid",
+            username=f"atelier{run}-{i}",
+            email=f"atelier{run}-{i}@bench.invalid",
             password=password,
             display_name=f"Participant {i}",
+            is_staff=i == 0,  # the facilitator: a moderator of the town
         )
         for i in range(tables * per_table + 1)
     )
     facilitator, participants = people[0], people[1:]
-    boards = []
-    for table in range(tables):
-        board = services.create_board(
-            actor=facilitator, title=f"Table {table + 1}", votes_per_person=0
+    territory, _ = Territory.objects.get_or_create(slug="sceaux", defaults={"name": "Sceaux"})
+    workshop = services.create_workshop(
+        actor=facilitator,
+        territory=territory,
+        title="Parlons ensemble (benchmark)",
+        starts_at=timezone.now(),
+        question="Comment mieux vivre ensemble ?",
+        tables=tables,
+        votes_per_participant=VOTES,
+        hidden_until_reveal=hidden,
+    )
+    specs = []
+    for table in workshop.tables.select_related("board").order_by("number"):
+        seated = participants[(table.number - 1) * per_table : table.number * per_table]
+        Participant.objects.bulk_create(
+            Participant(workshop=workshop, user=person, table=table) for person in seated
         )
-        column = board.columns.order_by("position").first()
-        sessions = [
-            session_key_for(person)
-            for person in participants[table * per_table : (table + 1) * per_table]
-        ]
-        boards.append({"board": board.pk, "column": column.pk, "participants": sessions})
-    return {"facilitator": session_key_for(facilitator), "tables": boards}
+        specs.append(
+            {
+                "board": table.board_id,
+                "column": table.board.columns.order_by("position").first().pk,
+                "participants": [session_key_for(person) for person in seated],
+            }
+        )
+    return {"facilitator": session_key_for(facilitator), "hidden": hidden, "tables": specs}
 
 
 class Table:
@@ -82,10 +102,13 @@ class Room:
     def __init__(self) -> None:
         self.sent_at: dict[str, float] = {}
         self.acked_at: dict[str, float] = {}
-        self.arrivals: dict[str, int] = {}
-        self.last_at: dict[str, float] = {}
         self.expected: dict[str, int] = {}
+        # An op's event, by its (board, seq): a member's copy may be redacted (no op id).
+        self.seq_of: dict[str, tuple[int, int]] = {}
+        self.arrivals: dict[tuple[int, int], int] = {}
+        self.last_at: dict[tuple[int, int], float] = {}
         self.errors: dict[str, int] = {}
+        self.answered: set[str] = set()  # the participants' ops answered (ack or error)
         self.duplicates = 0
         self.holes = 0
         self.closed: list[int] = []
@@ -93,19 +116,20 @@ class Room:
         self.switch_last: dict[str, float] = {}
 
     def event(self, table: Table, frame: dict, now: float) -> None:
-        op = frame.get("op")
-        if frame["name"] == "card.created" and frame["data"]["card"]["id"] not in table.cards:
-            table.cards.append(frame["data"]["card"]["id"])
-        if frame["name"] == "board.updated":
-            board = frame["data"]["board"]
-            phase = (
-                "closed" if board["locked"] else "vote" if board["votes_per_person"] else "ideas"
-            )
+        name, data = frame["name"], frame["data"]
+        if name == "card.created" and data["card"]["id"] not in table.cards:
+            table.cards.append(data["card"]["id"])
+        elif name == "cards.revealed":
+            table.cards[:] = [card["id"] for card in data["cards"]]
+        if name in ("board.updated", "cards.revealed"):
+            phase = data["board"]["phase"]
             self.switch_seen[phase] = self.switch_seen.get(phase, 0) + 1
             self.switch_last[phase] = now
-        if op in self.sent_at:
-            self.arrivals[op] = self.arrivals.get(op, 0) + 1
-            self.last_at[op] = now
+        key = (table.board, frame["seq"])
+        if frame.get("op") in self.sent_at:
+            self.seq_of[frame["op"]] = key
+        self.arrivals[key] = self.arrivals.get(key, 0) + 1
+        self.last_at[key] = now
 
 
 async def listen(socket, table: Table, room: Room) -> None:
@@ -141,6 +165,8 @@ def on_frame(frame: dict, last_seq: int | None, table: Table, room: Room, now: f
         room.acked_at.setdefault(frame["id"], now)
     elif kind == "error":
         room.errors[frame["code"]] = room.errors.get(frame["code"], 0) + 1
+    if kind in ("ack", "error") and frame.get("id") in room.sent_at:
+        room.answered.add(frame["id"])
     return last_seq
 
 
@@ -166,16 +192,27 @@ async def participant(socket, room, table, run, who, *, ideas, ideas_s, vote_ope
         await asyncio.sleep(random.uniform(0.1, 1.0))
 
 
-async def switch(facilitator, room: Room, run: str, phase: str, data: dict, sockets: int):
-    """The facilitator changes every table at once: seconds until every socket has it."""
+async def switch(facilitator, room: Room, run: str, phase: str, sockets: int):
+    """The facilitator moves every table to `phase` at once: seconds until every socket has
+    it."""
     started = time.perf_counter()
     for n, socket in enumerate(facilitator):
-        op = {"op": "board.update", "id": f"{run}-{phase}{n}", "data": data}
+        op = {"op": "board.update", "id": f"{run}-{phase}{n}", "data": {"phase": phase}}
         await socket.send(json.dumps(op))
     deadline = started + 30
     while room.switch_seen.get(phase, 0) < sockets and time.perf_counter() < deadline:
         await asyncio.sleep(0.01)
     return room.switch_last.get(phase, deadline) - started
+
+
+async def drained(room: Room, timeout: float = 60) -> None:
+    """Wait until every op sent so far has its answer (ack or error), as a facilitator waits
+    for the room before moving on: a phase switch then never overtakes the ops of the last."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if len(room.answered) >= len(room.sent_at):
+            return
+        await asyncio.sleep(0.05)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -217,8 +254,7 @@ async def run(args) -> dict:
     await asyncio.sleep(1.0)  # hellos and presence settle
 
     run_id = f"{time.time_ns() % 10**12:x}"
-    # The ideas phase, whatever a previous run left (a closed, locked table).
-    await switch(facilitator, room, run_id, "ideas", {"votes_per_person": 0, "locked": False}, 0)
+    await switch(facilitator, room, run_id, "idees", sockets)
     await asyncio.sleep(1.0)
     vote_open = asyncio.Event()
     started = time.perf_counter()
@@ -238,12 +274,14 @@ async def run(args) -> dict:
         for n, (socket, table) in enumerate(seats)
     ]
     await asyncio.sleep(args.ideas_seconds + 1)
-    opening = {"votes_per_person": VOTES, "locked": False}
-    vote_switch = await switch(facilitator, room, run_id, "vote", opening, sockets)
+    await drained(room)
+    reveal_switch = await switch(facilitator, room, run_id, "regroupement", sockets)
+    vote_switch = await switch(facilitator, room, run_id, "vote", sockets)
     vote_open.set()
     await asyncio.gather(*people)
+    await drained(room)
     await asyncio.sleep(1.0)
-    close_switch = await switch(facilitator, room, run_id, "closed", {"locked": True}, sockets)
+    close_switch = await switch(facilitator, room, run_id, "clos", sockets)
     elapsed = time.perf_counter() - started
     await asyncio.sleep(0.5)
     for socket in [*facilitator, *(s for s, _ in seats)]:
@@ -252,20 +290,23 @@ async def run(args) -> dict:
         task.cancel()
 
     ops = list(room.sent_at)  # the participants' ops (the facilitator's are timed apart)
-    last = [(room.last_at[op] - room.sent_at[op]) * 1000 for op in ops if op in room.last_at]
+    landed = [op for op in ops if op in room.seq_of]
+    last = [(room.last_at[room.seq_of[op]] - room.sent_at[op]) * 1000 for op in landed]
     acks = [(room.acked_at[op] - room.sent_at[op]) * 1000 for op in ops if op in room.acked_at]
     expected = sum(room.expected[op] for op in ops)
-    delivered = sum(room.arrivals.get(op, 0) for op in ops)
+    delivered = sum(room.arrivals[room.seq_of[op]] for op in landed)
     return {
         "scenario": "workshop",
         "tables": len(tables),
         "participants": len(seats),
+        "hidden": spec.get("hidden", False),
         "ops": len(ops),
         "ops_per_second": round(len(ops) / elapsed, 1),
         "acked": len(acks),
         "ack_ms": {"p50": percentile(acks, 0.5), "p99": percentile(acks, 0.99)},
         "last_member_ms": {"p50": percentile(last, 0.5), "p99": percentile(last, 0.99)},
         "phase_switch_ms": {
+            "reveal": round(reveal_switch * 1000),
             "vote": round(vote_switch * 1000),
             "closed": round(close_switch * 1000),
         },
@@ -279,7 +320,8 @@ async def run(args) -> dict:
 
 def main() -> None:
     if sys.argv[1:2] == ["seed"]:
-        print(json.dumps(seed(int(sys.argv[2]), int(sys.argv[3]))))
+        hidden = sys.argv[4:5] == ["hidden"]
+        print(json.dumps(seed(int(sys.argv[2]), int(sys.argv[3]), hidden)))
         return
     parser = argparse.ArgumentParser()
     parser.add_argument("command", choices=["run"])
