@@ -241,3 +241,25 @@ def test_visitors_arriving_together_cost_one_render():
         template_rendered.disconnect(count)
     assert len(rendered) == 1
     assert len({body for _, _, body in answers}) == 1 and "Jardin partagé" in answers[0][2]
+
+
+def test_a_change_in_another_process_shows_at_once_through_redis(settings, redis_server):
+    import redis
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_server.url,
+            "KEY_PREFIX": "page-cache-test",
+        },
+    }
+    project = make_project(make_user(), title="Jardin partagé")
+    url = project.get_absolute_url()
+    assert "Jardin partagé" in get(url)[2]
+    Project.objects.filter(pk=project.pk).update(title="Verger partagé")
+    assert "Jardin partagé" in get(url)[2]  # cached here, under the shared version
+    # Another process bumps the version in Redis (bump() there, a bare INCR here).
+    key = cache.make_and_validate_key(page_cache.VERSION_KEY)
+    redis.Redis.from_url(redis_server.url).incr(key)
+    assert "Verger partagé" in get(url)[2]
