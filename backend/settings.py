@@ -168,10 +168,11 @@ else:
         }
     }
 # The anonymous pages themselves stay in each process's memory; only their version is shared.
+# 6 to 20 KB a page: at most ~40 MB a process.
 CACHES["pages"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "pages",
-    "OPTIONS": {"MAX_ENTRIES": 5000},
+    "OPTIONS": {"MAX_ENTRIES": 2000},
 }
 # Anonymous pages (backend/pages/cache.py) are kept this many seconds at most, and dropped
 # at once by any change to the rows they show. Off (0) by default in development.
