@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+from types import SimpleNamespace
+
+from django.utils.functional import SimpleLazyObject
+
 
 def actor_of(user) -> dict | None:
     """`{"id", "name"}` for a signed-in member, None for an anonymous reader."""
@@ -18,11 +23,13 @@ def client_key(user) -> str:
 
 
 class SocketSessionAuth:
-    """ASGI middleware: who is behind a socket, read once from the Django session cookie.
+    """ASGI middleware: who is behind a socket, read from the Django session cookie.
 
     Channels' AuthMiddlewareStack does the same but also wraps `send` to save sessions, a
     coroutine layer on every frame sent; live sockets never change the session, so this one
-    leaves `send` untouched. A scope that already names its user (tests) keeps it.
+    leaves `send` untouched. The user is read lazily, on first use, by the consumer's first
+    database call (`authorize`, in the database thread): no hop of its own. A scope that
+    already names its user (tests) keeps it.
     """
 
     def __init__(self, inner):
@@ -32,7 +39,8 @@ class SocketSessionAuth:
         if "user" not in scope:
             scope = dict(scope)
             scope["cookies"] = _cookies(scope)
-            scope["user"] = await _user_from_session(scope["cookies"].get(_session_cookie_name()))
+            session_key = scope["cookies"].get(_session_cookie_name())
+            scope["user"] = SimpleLazyObject(partial(user_from_session, session_key))
         return await self.inner(scope, receive, send)
 
 
@@ -51,13 +59,15 @@ def _cookies(scope) -> dict:
     return {}
 
 
-async def _user_from_session(session_key: str | None):
-    from channels.auth import get_user
+def user_from_session(session_key: str | None):
+    """The signed-in user of this session (checked as a page would: the session's password
+    hash must still match), or an anonymous user. Synchronous: it reads the database."""
     from django.conf import settings
+    from django.contrib.auth import get_user
     from django.contrib.auth.models import AnonymousUser
     from django.utils.module_loading import import_string
 
     if not session_key:
         return AnonymousUser()
     session = import_string(settings.SESSION_ENGINE + ".SessionStore")(session_key)
-    return await get_user({"session": session})
+    return get_user(SimpleNamespace(session=session))

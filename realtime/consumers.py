@@ -83,6 +83,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
 
     stream_key: str | None = None
     sub: Subscription | None = None
+    person: dict | None = None
+    client: str = ""
 
     # What a feature consumer provides (called in a worker thread) -------------------------
 
@@ -127,10 +129,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         # Accept first so that a refusal carries its application close code (4401, 4403…).
         await self.accept()
-        self.user = self.scope.get("user")
+        self.user = self.scope.get("user")  # read from the session in `_authorize`'s thread
         self.language = language_of(self.scope)
-        self.person = actor_of(self.user)
-        self.client = client_key(self.user)
         conf = settings.REALTIME
         self.ops_bucket = TokenBucket(conf["OPS_PER_SECOND"], conf["OPS_BURST"])
         self.frames_bucket = TokenBucket(conf["OPS_PER_SECOND"] * 5, conf["OPS_BURST"] * 2)
@@ -158,6 +158,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
             self.sub = None
 
     def _authorize(self) -> tuple[str, bool]:
+        self.person = actor_of(self.user)
+        self.client = client_key(self.user)
         key = self.authorize()
         return key, self.sees_all()
 

@@ -1,6 +1,7 @@
 """/ws/boards/<id>/ with WebsocketCommunicator, on the in-process layer and on real Redis."""
 
 import json
+import time
 
 import pytest
 
@@ -344,6 +345,7 @@ async def test_a_flood_is_rate_limited_then_closed_without_hurting_others(
     flooder, calm = board_client(board, citizen), board_client(board, owner)
     await flooder.connect()
     await calm.connect()
+    started = time.monotonic()
     for n in range(200):
         await flooder.op("card.create", {"column": column.pk, "text": f"spam {n}"}, f"f-{n}")
     codes = []
@@ -357,7 +359,11 @@ async def test_a_flood_is_rate_limited_then_closed_without_hurting_others(
     assert close_code == 4429
     assert "rate_limited" in codes
     written = await db(Card.objects.filter(text__startswith="spam").count)()
-    assert 0 < written <= settings.REALTIME["OPS_BURST"] + 5
+    # The bucket: its burst, then what it refilled while the server worked through the flood
+    # (a busy machine takes longer, and lets a few more through).
+    limits = settings.REALTIME
+    allowed = limits["OPS_BURST"] + limits["OPS_PER_SECOND"] * (time.monotonic() - started)
+    assert 0 < written <= allowed + 1 < 200
     # The other client is unaffected: its op is applied and acknowledged.
     await calm.op("card.create", {"column": column.pk, "text": "toujours là"}, "calm-1")
     _, ack = await calm.receive_until("ack", timeout=5)
