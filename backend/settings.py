@@ -176,7 +176,7 @@ CACHES["pages"] = {
 }
 # Anonymous pages (backend/pages/cache.py) are kept this many seconds at most, and dropped
 # at once by any change to the rows they show. Off (0) by default in development.
-PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "0" if DEBUG else "30"))
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "0" if DEBUG else "300"))
 PAGE_CACHE_ALIAS = "default"
 
 # Internationalisation: French first, English second.

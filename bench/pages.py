@@ -56,6 +56,18 @@ PAGES: dict[str, Callable[[dict, random.Random], str]] = {
     "partner directory": lambda data, rng: "/partenaires/",
     "search": lambda data, rng: f"/recherche/?q={rng.choice(data['search_words'])}",
 }
+# Every URL each page can draw: with --warm, each is fetched once before the page is measured
+# (a site in use, whose pages its visitors have already brought into the cache).
+EVERY: dict[str, Callable[[dict], list[str]]] = {
+    "home": lambda data: ["/"],
+    "project list": lambda data: [
+        f"/projets/?page={n}" for n in range(1, data["project_pages"] + 1)
+    ],
+    "project page": lambda data: [f"/projets/{slug}/" for slug in data["slugs"]],
+    "board page": lambda data: [f"/tableaux/{board}/" for board in data["public_boards"]],
+    "partner directory": lambda data: ["/partenaires/"],
+    "search": lambda data: [f"/recherche/?q={word}" for word in data["search_words"]],
+}
 HOST = "127.0.0.1"
 
 
@@ -111,6 +123,28 @@ async def _client(port: int, next_path, until: float, record) -> None:
         if not keep:
             connection = _close(connection)
     _close(connection)
+
+
+async def _visit_all(ports: list[int], paths: list[str], clients: int) -> None:
+    """Fetch each path once, `clients` at a time, each process of `ports` (its own cache)."""
+    queue = [(port, path) for port in ports for path in paths]
+
+    async def worker() -> None:
+        connection_to: dict[int, tuple] = {}
+        while queue:
+            port, path = queue.pop()
+            request = f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\nAccept-Language: fr\r\n\r\n"
+            if port not in connection_to:
+                connection_to[port] = await asyncio.open_connection(HOST, port)
+            reader, writer = connection_to[port]
+            writer.write(request.encode())
+            _status, _size, keep = await _response(reader)
+            if not keep:
+                _close(connection_to.pop(port))
+        for connection in connection_to.values():
+            _close(connection)
+
+    await asyncio.gather(*(worker() for _ in range(clients)))
 
 
 def _close(connection):
@@ -193,6 +227,7 @@ def run(
     server: str = "daphne",
     processes: int = 1,
     reuse: Path | None = None,
+    warm: bool = False,
 ) -> dict:
     """Build the dataset (`sizes`: members, projects, cards; the defaults of bench/dataset.py
     if empty), serve the app under `processes` daphne (or uvicorn) processes, measure each
@@ -218,6 +253,8 @@ def run(
             def next_path(pick=pick):
                 return pick(data, rng)
 
+            if warm:
+                asyncio.run(_visit_all(ports, EVERY[name](data), clients))
             asyncio.run(_load(ports, next_path, clients=clients, seconds=warmup))
             result = asyncio.run(_load(ports, next_path, clients=clients, seconds=duration))
             results.append({"page": name, **result})
@@ -232,6 +269,7 @@ def run(
         "scenario": "http",
         "server": server,
         "processes": processes,
+        "warm": warm,
         "clients": clients,
         "duration_s": duration,
         "dataset": {key: data[key] for key in counts},
@@ -267,6 +305,9 @@ def main() -> None:
     parser.add_argument("--server", choices=("daphne", "uvicorn"), default="daphne")
     parser.add_argument("--processes", type=int, default=1, help="server processes (Redis)")
     parser.add_argument("--reuse", type=Path, help="build the database here once, then reuse it")
+    parser.add_argument(
+        "--warm", action="store_true", help="fetch every URL a page draws once before measuring"
+    )
     args = parser.parse_args()
     result = run(
         clients=args.clients,
@@ -277,6 +318,7 @@ def main() -> None:
         server=args.server,
         processes=args.processes,
         reuse=args.reuse,
+        warm=args.warm,
     )
     print(table(result))
     print(json.dumps(result))

@@ -54,7 +54,8 @@ def test_cards_are_stacked_into_a_group_that_is_voted_on_as_one(person, table):
 
     services.update_board(actor=louise, board_id=board.pk, phase=Phase.VOTE)
     vote = group.get_by_role("button", name="Voter pour le groupe")
-    expect(vote).to_be_visible(timeout=LIVE)
+    # From another process: at worst found by the hub's poll of stream heads (every 2 s).
+    expect(vote).to_be_visible(timeout=3 * LIVE)
     # A grouped card has no vote button of its own.
     expect(card(page, "Un café des habitants").get_by_role("button", name="Voter")).to_have_count(0)
     vote.click()
