@@ -243,14 +243,15 @@ class Readers:
 class AppServer:
     """The app under daphne on a fixed port, so that a new process can take over the port."""
 
-    def __init__(self, env: dict) -> None:
+    def __init__(self, env: dict, server: str = "daphne") -> None:
         self.env = env
+        self.target = "app" if server == "daphne" else server
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            server_command("app", self.port),
+            server_command(self.target, self.port),
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
@@ -417,10 +418,10 @@ def redis_restart(redis: RedisServer, env: dict, seed: dict, readers: Readers) -
     }
 
 
-def measure(sockets: int, env: dict, seed: dict, redis: RedisServer) -> dict:
+def measure(sockets: int, env: dict, seed: dict, redis: RedisServer, server: str) -> dict:
     """The three measures for one number of sockets, on a server of its own."""
     with contextlib.ExitStack() as cleanup:
-        server = AppServer(env)
+        server = AppServer(env, server)
         cleanup.callback(server.stop)
         server.start()
         url, origin = board_url(server.port, seed)
@@ -435,7 +436,7 @@ def measure(sockets: int, env: dict, seed: dict, redis: RedisServer) -> dict:
         }
 
 
-def run(sizes: list[int]) -> dict:
+def run(sizes: list[int], server: str = "daphne") -> dict:
     """Seed one board with max(sizes) readers, start Redis, and measure each size in turn."""
     limit = raise_open_files_limit()
     if max(sizes) + 100 > limit:
@@ -449,7 +450,8 @@ def run(sizes: list[int]) -> dict:
         cleanup.callback(redis.stop)
         redis.start()
         env = {**env, "REDIS_URL": redis.url}
-        return {"connections": [measure(n, env, seed, redis) for n in sizes]}
+        measures = [measure(n, env, seed, redis, server) for n in sizes]
+        return {"server": server, "connections": measures}
 
 
 def table(result: dict) -> str:
@@ -474,8 +476,9 @@ def table(result: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000,10000", help="numbers of sockets, by ,")
-    sizes = [int(size) for size in parser.parse_args().sizes.split(",")]
-    result = run(sizes)
+    parser.add_argument("--server", choices=("daphne", "uvicorn"), default="daphne")
+    args = parser.parse_args()
+    result = run([int(size) for size in args.sizes.split(",")], args.server)
     print(table(result), file=sys.stderr)
     print(json.dumps(result))
 
