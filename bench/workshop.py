@@ -304,6 +304,21 @@ async def run(args) -> dict:
         "ops_per_second": round(len(ops) / elapsed, 1),
         "acked": len(acks),
         "ack_ms": {"p50": percentile(acks, 0.5), "p99": percentile(acks, 0.99)},
+        # Ideas (…-iN) and votes (…-vN) apart: the vote opens for everyone at once.
+        "ack_ms_by_kind": {
+            kind: {"p50": percentile(values, 0.5), "p99": percentile(values, 0.99)}
+            for kind, values in (
+                (
+                    kind,
+                    [
+                        (room.acked_at[op] - room.sent_at[op]) * 1000
+                        for op in ops
+                        if op in room.acked_at and op.rsplit("-", 1)[1][0] == kind[0]
+                    ],
+                )
+                for kind in ("ideas", "votes")
+            )
+        },
         "last_member_ms": {"p50": percentile(last, 0.5), "p99": percentile(last, 0.99)},
         "phase_switch_ms": {
             "reveal": round(reveal_switch * 1000),
