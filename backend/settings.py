@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "boards",
     "notifications",
     "chat",
+    "backend.moderation",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/", include("backend.api.urls")),
     path("notifications/", include("notifications.urls")),
     path("discussions/", include("chat.urls")),
+    path("moderation/", include("backend.moderation.urls")),
     path("langue/", views.language, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -140,6 +140,8 @@ class Card(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # A deleted card is a tombstone: it can be restored (undo) and its history stays.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Hidden by a moderator: out of every snapshot and replay until restored (moderation).
+    hidden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["position", "id"]

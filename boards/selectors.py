@@ -95,7 +95,7 @@ def live_columns(board: Board):
 
 def live_cards(board: Board):
     return (
-        board.cards.filter(deleted_at__isnull=True)
+        board.cards.filter(deleted_at__isnull=True, hidden_at__isnull=True)
         .select_related("author")
         .annotate(vote_count=Count("votes"))
         .order_by("position", "id")
@@ -130,7 +130,7 @@ def board_snapshot(board: Board, reader=None) -> dict:
 
 def hidden_card_count(board: Board) -> int:
     """What a reader of a board in hidden mode knows of the others' cards: how many there are."""
-    return board.cards.filter(deleted_at__isnull=True).count()
+    return board.cards.filter(deleted_at__isnull=True, hidden_at__isnull=True).count()
 
 
 def voted_cards(board: Board, user) -> list[int]:

@@ -13,8 +13,9 @@ import functools
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -48,7 +49,7 @@ from boards.selectors import (
 )
 from realtime import streams
 from realtime.auth import actor_of, client_key
-from realtime.errors import Conflict, Forbidden, Invalid, Locked, NotFound
+from realtime.errors import Conflict, Forbidden, Invalid, Locked, Muted, NotFound
 from realtime.streams import Applied
 
 DEFAULT_COLUMNS = ("Idées", "À creuser", "Retenues")
@@ -77,6 +78,7 @@ def board_op(service):
         )
         if board is None or not rules.can_read_board(actor, board):
             raise NotFound(_("Ce tableau n'existe pas ou vous n'y avez pas accès."))
+        check_not_muted(actor)
         if op_id:
             seq = streams.applied_seq(key=board.stream_key, client=client_key(actor), op_id=op_id)
             if seq is not None:
@@ -84,6 +86,28 @@ def board_op(service):
         return service(actor=actor, board=board, op_id=op_id, **kwargs)
 
     return run
+
+
+def check_not_muted(actor) -> None:
+    """Refuse every write of a member a moderator muted (saying until when) or banned.
+
+    Read afresh, one query by primary key: a socket's user row was loaded when it connected,
+    and a mute or a ban must reach the sockets already open.
+    """
+    if not rules.is_signed_in(actor):
+        return
+    row = (
+        get_user_model().objects.filter(pk=actor.pk).values_list("muted_until", "is_active").first()
+    )
+    if row is None or not row[1]:
+        raise Forbidden(_("Ce compte est suspendu."))
+    until = row[0]
+    if until is not None and until > timezone.now():
+        local = timezone.localtime(until)
+        raise Muted(
+            _("Vous êtes en sourdine jusqu'au %(date)s à %(time)s.")
+            % {"date": local.strftime("%d/%m/%Y"), "time": local.strftime("%H:%M")}
+        )
 
 
 # Boards ------------------------------------------------------------------------------------
@@ -379,6 +403,58 @@ def unvote_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Applie
     return _emit_vote(board, actor, op_id, "card.unvoted", card)
 
 
+# Moderation --------------------------------------------------------------------------------
+
+
+@board_op
+def hide_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Applied:
+    """Hide a card (a moderator): it leaves every board at once, `card.hidden` `{card}`.
+
+    Its earlier events in the log become restricted with nothing in them (`redacted` `{}`):
+    a reader who replays from before never gets its text. The board's team gets them whole,
+    as it gets every restricted event. Called by moderation.services, which audits it.
+    """
+    if not rules.is_moderator(actor):
+        raise Forbidden()
+    card = _card(board, card_id)
+    card.hidden_at = timezone.now()
+    card.save(update_fields=["hidden_at", "updated_at"])
+    streams.restrict_events(key=board.stream_key, ids=_events_of_card(board, card), redacted={})
+    return _emit(board, actor, op_id, "card.hidden", {"card": card.pk}, card)
+
+
+@board_op
+def unhide_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Applied:
+    """Restore a hidden card: `card.unhidden` with the whole card; its events are open again
+    (those written in hidden mode go back to their author and the team only)."""
+    if not rules.is_moderator(actor):
+        raise Forbidden()
+    card = (
+        Card.objects.select_related("author", "column")
+        .filter(pk=card_id, board=board, deleted_at__isnull=True, hidden_at__isnull=False)
+        .first()
+    )
+    if card is None:
+        raise NotFound(_("Cette carte n'est pas masquée."))
+    card.board = board
+    card.hidden_at = None
+    card.save(update_fields=["hidden_at", "updated_at"])
+    for event in _events_of_card(board, card):
+        total = event.data.get("cards_total") if isinstance(event.data, dict) else None
+        streams.restrict_events(
+            key=board.stream_key,
+            ids=[event.pk],
+            redacted=None if total is None else {"cards_total": total},
+            private_to=None if total is None else card.author_id,
+        )
+    return _emit(board, actor, op_id, "card.unhidden", {"card": card_data(card)}, card)
+
+
+def _events_of_card(board: Board, card: Card):
+    about = Q(data__card__id=card.pk) | Q(data__card=card.pk)
+    return list(streams.events_of(board.stream_key).filter(about))
+
+
 # Groups ------------------------------------------------------------------------------------
 
 MAX_GROUP_CARDS = 200
@@ -584,7 +660,9 @@ def _clean_ids(value) -> list[int]:
 def _cards(board: Board, card_ids: list[int]) -> list[int]:
     """The ids, once each checked to be live cards of this board."""
     found = set(
-        board.cards.filter(pk__in=card_ids, deleted_at__isnull=True).values_list("pk", flat=True)
+        board.cards.filter(
+            pk__in=card_ids, deleted_at__isnull=True, hidden_at__isnull=True
+        ).values_list("pk", flat=True)
     )
     if len(found) != len(card_ids):
         raise NotFound(_("Cette carte n'existe pas ou plus."))
@@ -613,7 +691,7 @@ def _check_timer(actor, board: Board) -> None:
 def _card(board: Board, card_id: int, *, deleted: bool = False) -> Card:
     card = (
         Card.objects.select_related("author", "column")
-        .filter(pk=card_id, board=board, deleted_at__isnull=not deleted)
+        .filter(pk=card_id, board=board, deleted_at__isnull=not deleted, hidden_at__isnull=True)
         .first()
     )
     if card is None:

@@ -71,6 +71,7 @@ def board_labels() -> dict:
         "unvote": _("Retirer mon vote"),
         "edit": _("Modifier"),
         "delete": _("Supprimer"),
+        "report": _("Signaler"),
         "save": _("Enregistrer"),
         "cancel": _("Annuler"),
         "undo": _("Annuler"),

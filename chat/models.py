@@ -64,6 +64,8 @@ class Message(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     # A deleted message keeps its place; its text is gone (emptied), for everyone.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Hidden by a moderator: it keeps its place, its text is sent to no one until restored.
+    hidden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -52,17 +52,22 @@ def room_title(room: Room) -> str:
 def message_data(message: Message) -> dict:
     """A message as clients see it. A deleted one carries no text, nor does a quote of it."""
     deleted = message.deleted_at is not None
+    hidden = message.hidden_at is not None
     reply = message.reply_to
     return {
         "id": message.pk,
         "seq": message.seq,
         "author": actor_of(message.author),
-        "text": None if deleted else message.text,
+        "text": None if deleted or hidden else message.text,
         "reply_to": (
             {
                 "id": reply.pk,
                 "author": actor_of(reply.author),
-                "excerpt": None if reply.deleted_at is not None else excerpt(reply.text),
+                "excerpt": (
+                    None
+                    if reply.deleted_at is not None or reply.hidden_at is not None
+                    else excerpt(reply.text)
+                ),
             }
             if reply is not None
             else None
@@ -70,6 +75,7 @@ def message_data(message: Message) -> dict:
         "created_at": _iso(message.created_at),
         "edited_at": None if deleted else _iso(message.edited_at),
         "deleted": deleted,
+        "hidden": hidden,
     }
 
 

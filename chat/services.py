@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from boards.services import check_not_muted
 from chat import rules
 from chat.models import MESSAGE_TEXT_MAX, Mention, Message, ReadMarker, Room, RoomKind
 from chat.selectors import message_data
@@ -61,6 +62,8 @@ def room_op(service):
         )
         if room is None or not rules.can_read_room(actor, room):
             raise NotFound(_("Ce salon n'existe pas ou vous n'y avez pas accès."))
+        if service.__name__ != "mark_read":  # reading on is never refused
+            check_not_muted(actor)
         if op_id:
             seq = streams.applied_seq(key=room.stream_key, client=client_key(actor), op_id=op_id)
             if seq is not None:
@@ -84,7 +87,7 @@ def send_message(
             raise Invalid(_("Le message auquel vous répondez est mal indiqué."))
         reply_to = (
             Message.objects.select_related("author")
-            .filter(pk=reply_to_id, room=room, deleted_at=None)
+            .filter(pk=reply_to_id, room=room, deleted_at=None, hidden_at=None)
             .first()
         )
         if reply_to is None:
@@ -169,6 +172,49 @@ def mark_read(*, actor, room: Room, seq: int, op_id: str = "") -> Applied:
     return _emit(room, actor, op_id, "read", {"user": actor.pk, "seq": seq})
 
 
+# Moderation --------------------------------------------------------------------------------
+
+
+@room_op
+def hide_message(*, actor, room: Room, message_id: int, op_id: str = "") -> Applied:
+    """Hide a message (a moderator): it keeps its place without its text, for every reader
+    (`message.hidden` with the message as it is now). Its earlier events in the log become
+    restricted with nothing in them, so a replay from before never carries its text.
+    Called by moderation.services, which audits it."""
+    message = _moderated_message(actor, room, message_id, hidden=False)
+    message.hidden_at = timezone.now()
+    message.save(update_fields=["hidden_at"])
+    earlier = streams.events_of(room.stream_key).filter(data__message__id=message.pk)
+    streams.restrict_events(key=room.stream_key, ids=list(earlier), redacted={})
+    applied = _emit(room, actor, op_id, "message.hidden", {"message": message_data(message)})
+    return Applied(seq=applied.seq, result=message)
+
+
+@room_op
+def unhide_message(*, actor, room: Room, message_id: int, op_id: str = "") -> Applied:
+    """Restore a hidden message: `message.unhidden` with its text; its events open again."""
+    message = _moderated_message(actor, room, message_id, hidden=True)
+    message.hidden_at = None
+    message.save(update_fields=["hidden_at"])
+    earlier = streams.events_of(room.stream_key).filter(data__message__id=message.pk)
+    streams.restrict_events(key=room.stream_key, ids=list(earlier), redacted=None)
+    applied = _emit(room, actor, op_id, "message.unhidden", {"message": message_data(message)})
+    return Applied(seq=applied.seq, result=message)
+
+
+def _moderated_message(actor, room: Room, message_id, *, hidden: bool) -> Message:
+    if not (rules.is_signed_in(actor) and actor.is_moderator):
+        raise Forbidden()
+    message = (
+        Message.objects.select_related("author", "reply_to__author")
+        .filter(pk=message_id, room=room, hidden_at__isnull=not hidden)
+        .first()
+    )
+    if message is None:
+        raise NotFound(_("Ce message n'existe pas ou plus."))
+    return message
+
+
 # Shared steps ------------------------------------------------------------------------------
 
 
@@ -203,7 +249,7 @@ def _own_message(actor, room: Room, message_id) -> Message:
         raise Invalid(_("Le message est mal indiqué."))
     message = (
         Message.objects.select_related("author", "reply_to__author")
-        .filter(pk=message_id, room=room, deleted_at=None)
+        .filter(pk=message_id, room=room, deleted_at=None, hidden_at=None)
         .first()
     )
     if message is None:

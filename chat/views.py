@@ -114,6 +114,8 @@ def chat_labels() -> dict:
             "refused": _("Accès refusé à cette discussion."),
         },
         "deleted": _("message supprimé"),
+        "hidden": _("message masqué par la modération"),
+        "report": _("Signaler"),
         "edited": _("modifié"),
         "edit": _("Modifier"),
         "delete": _("Supprimer"),

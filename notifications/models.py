@@ -14,6 +14,7 @@ class Kind(models.TextChoices):
     SUPPORT_ANSWER = "support.answer", _("La réponse d'un partenaire à votre demande")
     NEW_FOLLOWER = "project.follower", _("Une personne suit votre projet")
     INVITATION = "project.invitation", _("Une invitation à rejoindre une équipe")
+    MODERATION = "moderation", _("Un message de la modération")
 
 
 class Channel(models.TextChoices):

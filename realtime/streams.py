@@ -101,6 +101,25 @@ def append_event(
     return event
 
 
+def events_of(key: str):
+    """A stream's logged events (a queryset), for a service that restricts some of them."""
+    return Event.objects.filter(stream__key=key)
+
+
+def restrict_events(*, key: str, ids, redacted: dict | None, private_to: int | None = None) -> int:
+    """Change the restriction of logged events (`redacted=None`: open to every reader).
+
+    A moderator's hiding does this: replays and gap fills read the restriction from the row,
+    so a reader who was not there never gets what was hidden. Events already sent stay sent.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("restrict_events must run inside the transaction of the change")
+    events = [getattr(event, "pk", event) for event in ids]
+    return Event.objects.filter(stream__key=key, pk__in=events).update(
+        redacted=redacted, private_to=private_to if redacted is not None else None
+    )
+
+
 @dataclass(frozen=True)
 class Delivery:
     """An event ready to send: its frame, serialised once, and for a restricted event the

@@ -69,6 +69,8 @@ class User(AbstractUser):
     email_confirmed_at = models.DateTimeField(_("adresse confirmée le"), null=True, blank=True)
     # A workshop guest: a pseudonym bound to one browser session, until they sign up.
     is_guest = models.BooleanField(_("invité d'atelier"), default=False)
+    # Until when a moderator muted them (moderation.Mute keeps the history): read on every op.
+    muted_until = models.DateTimeField(_("en sourdine jusqu'au"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("membre")

@@ -174,6 +174,10 @@
       );
     }
     if (canGroup()) actions.append(groupControl(card));
+    if (me.id && !(card.author && card.author.id === me.id)) {
+      actions.append(el("a", { class: "report", href: "/moderation/signaler/card/" + card.id + "/",
+        text: L.report }));
+    }
     li.append(actions);
     return li;
   }
@@ -551,6 +555,7 @@
       case "card.updated":
       case "card.moved":
       case "card.restored":
+      case "card.unhidden":
         if (event.op && event.name === "card.created") {
           landed.add(event.op);
           const pending = columnsEl.querySelector('.card.pending[data-op="' + CSS.escape(event.op) + '"]');
@@ -564,6 +569,7 @@
         }
         break;
       case "card.deleted":
+      case "card.hidden": // a moderator hid it: gone from every board
         state.cards.delete(data.card);
         voted.delete(data.card);
         redrawCard(data.card);
@@ -620,7 +626,7 @@
         timer.update();
         break;
       case "redacted": // someone else's hidden card changed: only the count is ours to know
-        break;
+        break; // (data {}: hidden by a moderator, nothing for this reader)
       case "cards.revealed":
         state.board = data.board;
         state.cards = new Map(data.cards.map((card) => [card.id, card]));

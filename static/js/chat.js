@@ -248,8 +248,9 @@
       }
       li.append(quote);
     }
-    if (message.deleted) {
-      li.append(el("p", { class: "chat-text chat-deleted", text: L.deleted }));
+    if (message.deleted || message.hidden) {
+      li.append(el("p", { class: "chat-text chat-deleted",
+        text: message.hidden ? L.hidden : L.deleted }));
       return li;
     }
     if (editing === message.id) {
@@ -268,6 +269,10 @@
           "aria-describedby": metaId, onclick: () => openEditor(message.id) }),
         el("button", { type: "button", class: "chat-delete", text: L.delete,
           "aria-describedby": metaId, onclick: () => deleteMessage(message) }));
+    }
+    if (me.id && !mine) {
+      actions.append(el("a", { class: "chat-report", href: "/moderation/signaler/message/"
+        + message.id + "/", text: L.report, "aria-describedby": metaId }));
     }
     if (actions.childElementCount) li.append(actions);
     return li;
@@ -497,7 +502,7 @@
   function updateQuotes(message) {
     for (const other of state.messages.values()) {
       if (other.reply_to && other.reply_to.id === message.id) {
-        other.reply_to.excerpt = message.deleted ? null : excerpt(message.text);
+        other.reply_to.excerpt = message.deleted || message.hidden ? null : excerpt(message.text);
         redraw(other.id);
       }
     }
@@ -557,6 +562,20 @@
         }
         updateQuotes(message);
         renderUnread();
+        break;
+      }
+      case "message.hidden":
+      case "message.unhidden": {
+        // A moderator hid or restored it: a replay from before may not have carried it at all.
+        const message = data.message;
+        if (!state.messages.has(message.id)) {
+          state.order.push(message.id);
+          state.order.sort((a, b) => a - b);
+        }
+        if (editing === message.id) editing = null;
+        state.messages.set(message.id, message);
+        keepingPlace(renderAll);
+        updateQuotes(message);
         break;
       }
       case "read":

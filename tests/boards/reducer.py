@@ -37,7 +37,8 @@ def apply_event(state: dict, frame: dict, reader: dict | None = None) -> dict:
                 c for c in state["cards"] if (c["author"] or {}).get("id") == reader["id"]
             ]
     elif name == "redacted":
-        state["cards_total"] = data["cards_total"]
+        if "cards_total" in data:  # {}: hidden by a moderator, nothing for this reader
+            state["cards_total"] = data["cards_total"]
     elif name == "cards.revealed":
         state["board"] = data["board"]
         state["cards"] = data["cards"]
@@ -47,10 +48,10 @@ def apply_event(state: dict, frame: dict, reader: dict | None = None) -> dict:
         _order(state["columns"])
     elif name == "column.deleted":
         state["columns"] = [c for c in state["columns"] if c["id"] != data["column"]]
-    elif name in {"card.created", "card.updated", "card.moved", "card.restored"}:
+    elif name in {"card.created", "card.updated", "card.moved", "card.restored", "card.unhidden"}:
         _upsert(state["cards"], data["card"])
         _order(state["cards"])
-    elif name == "card.deleted":
+    elif name in {"card.deleted", "card.hidden"}:
         state["cards"] = [c for c in state["cards"] if c["id"] != data["card"]]
     elif name == "board.timer":
         state["board"]["timer"] = {"ends_at": data["ends_at"], "seconds": data["seconds"]}

@@ -39,6 +39,17 @@ def apply_event(state: dict, event: dict, me) -> dict:
             quote = held["reply_to"]
             if quote is not None and quote["id"] == message["id"]:
                 quote["excerpt"] = None if message["deleted"] else excerpt(message["text"])
+    elif event["name"] in {"message.hidden", "message.unhidden"}:
+        message = data["message"]
+        if all(held["id"] != message["id"] for held in messages):
+            messages.append(message)  # a replay from before may not have carried it
+            messages.sort(key=lambda m: m["id"])
+        for i, held in enumerate(messages):
+            if held["id"] == message["id"]:
+                messages[i] = message
+            quote = held["reply_to"]
+            if quote is not None and quote["id"] == message["id"]:
+                quote["excerpt"] = None if message["text"] is None else excerpt(message["text"])
     elif event["name"] == "read" and data["user"] == me.pk and data["seq"] > state["read_seq"]:
         state["unread"] -= sum(
             1

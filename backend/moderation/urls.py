@@ -1,0 +1,11 @@
+from django.urls import path
+
+from backend.moderation import views
+
+app_name = "moderation"
+urlpatterns = [
+    path("signaler/<str:kind>/<int:target_id>/", views.report, name="report"),
+    path("signalements/", views.queue, name="queue"),
+    path("journal/", views.journal, name="journal"),
+    path("agir/<str:action>/<str:kind>/<int:target_id>/", views.act, name="act"),
+]
