@@ -15,6 +15,10 @@ def is_signed_in(user) -> bool:
     return user is not None and user.is_authenticated and user.is_active
 
 
+def is_moderator(user) -> bool:
+    return is_signed_in(user) and user.is_moderator
+
+
 def is_team_member(user, room: Room) -> bool:
     if not is_signed_in(user) or room.project_id is None:
         return False

@@ -60,7 +60,9 @@ def room_op(service):
             .filter(pk=room_id)
             .first()
         )
-        if room is None or not rules.can_read_room(actor, room):
+        # A moderator enters any room to hide or restore a message, team rooms included.
+        moderating = getattr(service, "moderation", False) and rules.is_moderator(actor)
+        if room is None or not (moderating or rules.can_read_room(actor, room)):
             raise NotFound(_("Ce salon n'existe pas ou vous n'y avez pas accès."))
         if service.__name__ != "mark_read":  # reading on is never refused
             check_not_muted(actor)
@@ -175,7 +177,13 @@ def mark_read(*, actor, room: Room, seq: int, op_id: str = "") -> Applied:
 # Moderation --------------------------------------------------------------------------------
 
 
+def _moderation(service):
+    service.moderation = True
+    return service
+
+
 @room_op
+@_moderation
 def hide_message(*, actor, room: Room, message_id: int, op_id: str = "") -> Applied:
     """Hide a message (a moderator): it keeps its place without its text, for every reader
     (`message.hidden` with the message as it is now). Its earlier events in the log become
@@ -191,6 +199,7 @@ def hide_message(*, actor, room: Room, message_id: int, op_id: str = "") -> Appl
 
 
 @room_op
+@_moderation
 def unhide_message(*, actor, room: Room, message_id: int, op_id: str = "") -> Applied:
     """Restore a hidden message: `message.unhidden` with its text; its events open again."""
     message = _moderated_message(actor, room, message_id, hidden=True)
@@ -203,7 +212,7 @@ def unhide_message(*, actor, room: Room, message_id: int, op_id: str = "") -> Ap
 
 
 def _moderated_message(actor, room: Room, message_id, *, hidden: bool) -> Message:
-    if not (rules.is_signed_in(actor) and actor.is_moderator):
+    if not rules.is_moderator(actor):
         raise Forbidden()
     message = (
         Message.objects.select_related("author", "reply_to__author")

@@ -101,7 +101,9 @@ def _message(pk, viewer, moderating):
         .filter(pk=pk, deleted_at__isnull=True)
         .first()
     )
-    if message is None or not chat_rules.can_read_room(viewer, message.room):
+    if message is None:
+        return None
+    if not (moderating or chat_rules.can_read_room(viewer, message.room)):
         return None
     if message.hidden_at is not None and not moderating:
         return None
