@@ -40,7 +40,16 @@ def scene():
     ).result
     services.vote_group(actor=member, board_id=board.pk, group_id=group.pk)
     services.start_timer(actor=owner, board_id=board.pk, seconds=600)
+    # A card a moderator hid (the 5th).
+    moderator = make_user("Modé", moderator=True)
+    cards.append(
+        services.create_card(
+            actor=citizen, board_id=board.pk, column_id=todo.pk, text="Mon numéro : 06…"
+        ).result
+    )
+    services.hide_card(actor=moderator, board_id=board.pk, card_id=cards[4].pk)
     return {
+        "moderator": moderator,
         "group": group,
         "owner": owner,
         "member": member,
@@ -87,6 +96,9 @@ def _ops():
         "card.delete": card_op(services.delete_card, actor="citizen", card=1),
         "card.restore": card_op(services.restore_card, actor="member", card=2),
         "card.vote": card_op(services.vote_card, actor="member", card=1),
+        "card.hide": card_op(services.hide_card, actor="moderator", card=1),
+        "card.hide grouped": card_op(services.hide_card, actor="moderator", card=3),
+        "card.unhide": card_op(services.unhide_card, actor="moderator", card=4),
         "card.unvote": card_op(services.unvote_card, actor="citizen", card=0),
         "column.create": lambda s: services.create_column(
             actor=s["member"], board_id=s["board"].pk, title="Plus tard"

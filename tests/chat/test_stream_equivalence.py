@@ -8,6 +8,7 @@ import pytest
 from chat import services
 from chat.selectors import PAGE, excerpt, room_snapshot
 from tests.chat.conftest import make_scene
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -68,10 +69,19 @@ def scene():
     s["reply"] = services.send_message(
         actor=s["bruno"], room_id=room.pk, text="Oui !", reply_to_id=s["first"].pk
     ).result
+    s["moderator"] = make_user("Modé", moderator=True)
+    s["hidden"] = services.send_message(actor=s["bruno"], room_id=room.pk, text="06 12…").result
+    services.hide_message(actor=s["moderator"], room_id=room.pk, message_id=s["hidden"].pk)
     return s
 
 
 OPS = {
+    "hide a quoted message": lambda s: services.hide_message(
+        actor=s["moderator"], room_id=s["team"].pk, message_id=s["first"].pk
+    ),
+    "unhide": lambda s: services.unhide_message(
+        actor=s["moderator"], room_id=s["team"].pk, message_id=s["hidden"].pk
+    ),
     "send": lambda s: services.send_message(
         actor=s["awa"], room_id=s["team"].pk, text="@bruno On se voit à 10 h ?"
     ),
