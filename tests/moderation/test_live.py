@@ -1,18 +1,18 @@
 """Hiding on the wire: a hidden card or message leaves other clients live, and a client that
 reconnects afterwards, even replaying from before it existed, never receives its text."""
 
+import contextlib
 import json
 
 import pytest
 
 from backend.moderation import services
-from boards import services as board_services
 from chat import services as chat_services
 from chat.models import RoomKind
 from realtime import streams
 from tests.factories import make_board, make_project, make_user
 from tests.frames import unbatch
-from tests.realtime.conftest import Client, board_client, db  # noqa: F401  (the fixture)
+from tests.realtime.conftest import Client, db
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -141,10 +141,8 @@ async def test_a_hidden_message_loses_its_text_live_and_on_a_replay():
         assert back["data"]["message"]["text"] == SECRET
     finally:
         for client in clients:
-            try:
+            with contextlib.suppress(Exception):  # already closed
                 await client.close()
-            except Exception:  # noqa: BLE001 — already closed
-                pass
 
 
 async def test_a_muted_member_is_refused_live_with_muted(board_client):

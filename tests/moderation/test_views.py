@@ -73,7 +73,9 @@ def test_the_queue_groups_reports_by_target_newest_first(client, s):
     services.report_content(
         actor=s["moderator"], kind="card", target_id=s["card"].pk, reason="abuse", text="Grossier"
     )
-    services.report_content(actor=s["awa"], kind="message", target_id=s["message"].pk, reason="spam")
+    services.report_content(
+        actor=s["awa"], kind="message", target_id=s["message"].pk, reason="spam"
+    )
     client.force_login(s["moderator"])
     html = client.get(reverse("moderation:queue")).content.decode()
     assert html.index("Un message à cacher") < html.index("Un texte à cacher")
@@ -103,7 +105,9 @@ def test_the_report_form(client, s):
     assert client.get(url).status_code == 302  # sign in first
     client.force_login(s["awa"])
     page = client.get(url).content.decode()
-    assert "Un texte à cacher" in page and 'for="reason-spam"' in page and "hors sujet" in page.lower()
+    assert (
+        "Un texte à cacher" in page and 'for="reason-spam"' in page and "hors sujet" in page.lower()
+    )
     response = client.post(url, {"reason": "off_topic", "text": "Rien à voir"})
     assert response.status_code == 302
     assert Report.objects.get().reason == "off_topic"
