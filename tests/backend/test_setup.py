@@ -140,7 +140,13 @@ def test_the_demo_territory_loads_once(capsys, settings):
     assert voisinage.stage == "lancement"
     assert [t.name for t in voisinage.themes.all()] == ["Solidarité"]
     assert Partner.objects.get(slug="france-active").managers.get().username == "denis"
+    # A workshop to try from a phone, its join code printed.
+    from backend.workshops.models import Workshop
+
+    workshop = Workshop.objects.get()
+    assert workshop.tables.count() == 4 and f"/w/{workshop.join_code}" in output
     counts += (Partner.objects.count(), Offer.objects.count(), Need.objects.count())
+    counts += (Workshop.objects.count(),)
     call_command("load_demo")
     assert counts == (
         Project.objects.count(),
@@ -150,6 +156,7 @@ def test_the_demo_territory_loads_once(capsys, settings):
         Partner.objects.count(),
         Offer.objects.count(),
         Need.objects.count(),
+        Workshop.objects.count(),
     )
 
 

@@ -271,11 +271,41 @@ class Command(BaseCommand):
             )
         self._partners(territory, people["denis"])
         self._needs(territory, people["moderation"])
+        workshop = self._workshop(territory, people["moderation"])
         reindex_all()
         self.stdout.write(self.style.SUCCESS("Territoire de démonstration prêt : Sceaux."))
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
         for username, name, role, _moderator in ACCOUNTS:
             self.stdout.write(f"  {username:<11} {name} — {role}")
+        self.stdout.write(
+            f"Atelier « {workshop.title} » : rejoindre sur /w/{workshop.join_code}, "
+            f"animer sur /ateliers/{workshop.pk}/animation/ (compte moderation)."
+        )
+
+    def _workshop(self, territory, facilitator):
+        """A workshop of 4 tables, open, its cards hidden until the reveal: try it from a phone."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from backend.workshops import services as workshops
+        from backend.workshops.models import Workshop
+
+        title = "Parlons ensemble de Sceaux : l'atelier"
+        existing = Workshop.objects.filter(territory=territory, title=title).first()
+        if existing is not None:
+            return existing
+        return workshops.create_workshop(
+            actor=facilitator,
+            territory=territory,
+            title=title,
+            starts_at=timezone.now() + timedelta(days=4),
+            place="Salle des fêtes, Hôtel de ville",
+            question="Comment mieux vivre ensemble dans notre quartier ?",
+            tables=4,
+            votes_per_participant=3,
+            hidden_until_reveal=True,
+        )
 
     def _project(self, territory, owner, title, summary) -> Project:
         slug = "parlons-ensemble" if title.startswith("Parlons") else slugify(title)[:50]
