@@ -44,11 +44,15 @@ def timer_remaining(board: Board, now) -> int | None:
     return max(0, int((board.timer_ends_at - now).total_seconds() + 0.999))
 
 
+def _votes(item: Card | CardGroup, votes: int | None) -> int:
+    """The count given, else the one annotated by the query (`vote_count`), else one query."""
+    if votes is None:
+        votes = getattr(item, "vote_count", None)
+    return item.votes.count() if votes is None else votes
+
+
 def group_data(group: CardGroup, *, votes: int | None = None) -> dict:
-    if votes is None:
-        votes = getattr(group, "vote_count", None)
-    if votes is None:
-        votes = group.votes.count()
+    votes = _votes(group, votes)
     return {
         "id": group.pk,
         "title": group.title,
@@ -71,10 +75,7 @@ def column_data(column: Column) -> dict:
 
 
 def card_data(card: Card, *, votes: int | None = None) -> dict:
-    if votes is None:
-        votes = getattr(card, "vote_count", None)
-    if votes is None:
-        votes = card.votes.count()
+    votes = _votes(card, votes)
     return {
         "id": card.pk,
         "column": card.column_id,
