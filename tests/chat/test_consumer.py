@@ -1,6 +1,7 @@
 """/ws/chat/<id>/ with WebsocketCommunicator, on the in-process layer and on real Redis."""
 
 import json
+import time
 
 import pytest
 
@@ -247,6 +248,7 @@ async def test_a_flood_is_rate_limited_then_closed_without_hurting_others(
     flooder, calm = chat_client(s["open"], s["chloe"]), chat_client(s["open"], s["awa"])
     await flooder.connect()
     await calm.connect()
+    started = time.monotonic()
     for n in range(200):
         await flooder.op("message.send", {"text": f"spam {n}"}, f"f-{n}")
     codes, close_code = [], None
@@ -259,7 +261,10 @@ async def test_a_flood_is_rate_limited_then_closed_without_hurting_others(
     assert close_code == 4429
     assert "rate_limited" in codes
     written = await db(Message.objects.filter(text__startswith="spam").count)()
-    assert 0 < written <= settings.REALTIME["OPS_BURST"] + 5
+    # The bucket: its burst, then what it refilled while the server worked through the flood.
+    limits = settings.REALTIME
+    allowed = limits["OPS_BURST"] + limits["OPS_PER_SECOND"] * (time.monotonic() - started)
+    assert 0 < written <= allowed + 1 < 200
     await calm.op("message.send", {"text": "toujours là"}, "calm-1")
     _, ack = await calm.receive_until("ack", timeout=5)
     assert ack["status"] == "applied"
