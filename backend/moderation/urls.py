@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from backend.moderation import views
 
@@ -7,5 +7,6 @@ urlpatterns = [
     path("signaler/<str:kind>/<int:target_id>/", views.report, name="report"),
     path("signalements/", views.queue, name="queue"),
     path("journal/", views.journal, name="journal"),
+    path("tableau-de-bord/", include("backend.moderation.dashboard.urls")),
     path("agir/<str:action>/<str:kind>/<int:target_id>/", views.act, name="act"),
 ]

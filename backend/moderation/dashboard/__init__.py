@@ -1,0 +1,1 @@
+"""The territory's dashboard and its emerging themes (moderators only)."""
