@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "notifications",
     "chat",
     "backend.moderation",
+    "backend.meetings",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("discussions/", include("chat.urls")),
     path("moderation/", include("backend.moderation.urls")),
+    path("rencontres/", include("backend.meetings.urls")),
     path("langue/", views.language, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -15,6 +15,8 @@ class Kind(models.TextChoices):
     NEW_FOLLOWER = "project.follower", _("Une personne suit votre projet")
     INVITATION = "project.invitation", _("Une invitation à rejoindre une équipe")
     MODERATION = "moderation", _("Un message de la modération")
+    MEETING_INVITATION = "meeting.invitation", _("Une rencontre sur vos thématiques")
+    MEETING_CHANGE = "meeting.change", _("Le changement ou l'annulation d'une rencontre")
 
 
 class Channel(models.TextChoices):
