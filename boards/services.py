@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from backend.moderation import activity
 from boards import positions, rules
 from boards.models import (
     BOARD_TITLE_MAX,
@@ -271,6 +272,7 @@ def create_card(
         author=actor,
     )
     data = {"card": card_data(card, votes=0)}
+    activity.card_created(card, actor=actor)
     return _emit(board, actor, op_id, "card.created", data, card)
 
 

@@ -18,10 +18,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.moderation import activity
 from boards.services import check_not_muted
 from chat import rules
 from chat.models import MESSAGE_TEXT_MAX, Mention, Message, ReadMarker, Room, RoomKind
-from chat.selectors import message_data
+from chat.selectors import message_data, quote_data
 from notifications.models import Kind
 from notifications.services import notify
 from realtime import publish, streams
@@ -101,6 +102,8 @@ def send_message(
     if applied.seq != seq:  # a writer that skipped the lock: refuse rather than lie
         raise RuntimeError(f"{room.stream_key}: message seq {seq} but event {applied.seq}")
     _mention(actor, room, message)
+    if room.kind == RoomKind.OPEN and room.project_id:  # team rooms: counted, never shown
+        activity.message_posted(message, actor=actor)
     transaction.on_commit(functools.partial(_tell_unread, room.pk, actor.pk))
     return Applied(seq=applied.seq, result=message)
 

@@ -82,6 +82,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
     signal_schemas: dict[str, dict[str, Field]] = {}
 
     stream_key: str | None = None
+    #: whether the socket shows in the stream's « who is here » (a watcher does not)
+    in_presence: bool = True
     sub: Subscription | None = None
     person: dict | None = None
     client: str = ""
@@ -142,7 +144,12 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await self.close(code=refused.code)
             return
         self.sub = Subscription(
-            send=self._send_text, close=self._close_with, person=self.person, sees_all=sees_all
+            send=self._send_text,
+            close=self._close_with,
+            person=self.person,
+            sees_all=sees_all,
+            in_presence=self.in_presence,
+            territory=getattr(self.user, "territory_id", None) if self.person else None,
         )
         hub = get_hub()
         await hub.join(self.stream_key, self.sub)

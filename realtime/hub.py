@@ -26,7 +26,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from realtime import publish, streams
-from realtime.protocol import CLOSE_TOO_SLOW
+from realtime.protocol import CLOSE_TOO_SLOW, CLOSE_UNAUTHENTICATED
 from realtime.publish import group_name
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,11 @@ PRESENCE_DEBOUNCE = 0.15
 PRESENCE_PER_SOCKET = 0.001  # seconds between presence frames, per socket of the stream
 PRESENCE_HEARTBEAT = 20.0
 PRESENCE_EXPIRY = 3 * PRESENCE_HEARTBEAT
+# Every process's hub is in this group: what concerns all of them (who is connected in each
+# territory, a person's sockets to close) goes there, not to a stream.
+HUB_GROUP = "hub.all"
+CENSUS_INTERVAL = 5.0  # seconds between a process's census of its signed-in sockets
+CENSUS_EXPIRY = 3 * CENSUS_INTERVAL
 # The socket fell behind or saw a hole: the client reconnects and resumes from its seq.
 CLOSE_RESYNC = CLOSE_TOO_SLOW
 # Frames that piled up for a socket leave together, as one JSON array, up to these limits.
@@ -64,9 +69,12 @@ class Subscription:
         limit: int | None = None,
         sees_all: bool = False,
         in_presence: bool = True,
+        territory: int | None = None,
     ) -> None:
         self.id = secrets.token_hex(8)
         self.person = person
+        # The person's territory, for the moderators' count of who is connected there.
+        self.territory = territory
         # A watcher (the workshop console, say) follows the stream without being « here ».
         self.in_presence = in_presence
         # Which version of a restricted event this socket gets (see streams.Delivery).
@@ -127,10 +135,14 @@ class Subscription:
         self._wake.set()
 
     def resync(self) -> None:
+        self.close(CLOSE_RESYNC)
+
+    def close(self, code: int) -> None:
+        """Close the socket with `code`, dropping what it has not sent yet."""
         if not self.closed:
             self.closed = True
             self._queue.clear()
-            asyncio.get_running_loop().create_task(self._close(CLOSE_RESYNC))
+            asyncio.get_running_loop().create_task(self._close(code))
 
     def stop(self) -> None:
         self.closed = True
@@ -204,6 +216,9 @@ class Hub:
         self._reader: asyncio.Task | None = None
         self._heartbeat: asyncio.Task | None = None
         self._watcher: asyncio.Task | None = None
+        self._census_task: asyncio.Task | None = None
+        # process id → ({territory: [person ids]}, expiry)
+        self.census: dict[str, tuple[dict[int, list[int]], float]] = {}
 
     # Sockets joining and leaving ---------------------------------------------------------
 
@@ -277,12 +292,15 @@ class Hub:
             self._reader = loop.create_task(self._read())
             self._heartbeat = loop.create_task(self._beat())
             self._watcher = loop.create_task(self._watch_heads())
+            self._census_task = loop.create_task(self._take_census())
+            await self.layer.group_add(HUB_GROUP, self.channel)
 
     def _stop_reader(self) -> None:
-        for task in (self._reader, self._heartbeat, self._watcher):
+        for task in (self._reader, self._heartbeat, self._watcher, self._census_task):
             if task is not None:
                 task.cancel()
-        self._reader = self._heartbeat = self._watcher = None
+        self._reader = self._heartbeat = self._watcher = self._census_task = None
+        self.census.pop(PROCESS_ID, None)
         # channels-redis drops a channel whose receive() is cancelled: start afresh next time.
         self.channel = None
 
@@ -296,10 +314,13 @@ class Hub:
                 logger.exception("hub could not read from the channel layer")
                 await asyncio.sleep(0.5)
                 continue
+            kind = message.get("type")
+            if kind in ("hub.census", "hub.close_person"):
+                self._on_hub_message(kind, message)
+                continue
             local = self.streams.get(message.get("stream"))
             if local is None:
                 continue
-            kind = message.get("type")
             if kind == "stream.event":
                 local.early[message["seq"]] = streams.Delivery(
                     message["frame"], message.get("redacted"), message.get("private_to")
@@ -424,6 +445,62 @@ class Hub:
                 local = self.streams.get(key)
                 if local is not None and local.next_seq is not None and seq >= local.next_seq:
                     self._schedule_gap_fill(local, until=seq)
+
+    # What concerns every process -------------------------------------------------------------
+
+    def connected(self, territory: int) -> int:
+        """How many people have a socket open in this territory, across every process, as of
+        their last census (at most CENSUS_INTERVAL old)."""
+        now = time.monotonic()
+        people: set[int] = set()
+        for process, (territories, until) in list(self.census.items()):
+            if until < now:
+                del self.census[process]
+            else:
+                people.update(territories.get(territory, ()))
+        return len(people)
+
+    def local_census(self) -> dict[int, list[int]]:
+        territories: dict[int, set[int]] = {}
+        for local in self.streams.values():
+            for sub in local.subs.values():
+                if sub.person is not None and sub.territory is not None and not sub.closed:
+                    territories.setdefault(sub.territory, set()).add(sub.person["id"])
+        return {territory: sorted(people) for territory, people in territories.items()}
+
+    async def _take_census(self) -> None:
+        while True:
+            census = self.local_census()
+            # Our own census counts at once; the others' come through the layer.
+            self.census[PROCESS_ID] = (census, time.monotonic() + CENSUS_EXPIRY)
+            with contextlib.suppress(Exception):
+                await self.layer.group_send(
+                    HUB_GROUP,
+                    {"type": "hub.census", "process": PROCESS_ID, "territories": census},
+                )
+            await asyncio.sleep(CENSUS_INTERVAL)
+
+    def _on_hub_message(self, kind: str, message: dict) -> None:
+        if kind == "hub.census":
+            if message.get("process") != PROCESS_ID:
+                # JSON (Redis) turns the keys into strings.
+                territories = {int(t): people for t, people in message["territories"].items()}
+                self.census[message["process"]] = (territories, time.monotonic() + CENSUS_EXPIRY)
+        elif kind == "hub.close_person":
+            self.close_person(message["person"], message.get("code", CLOSE_UNAUTHENTICATED))
+
+    def close_person(self, person: int, code: int = CLOSE_UNAUTHENTICATED) -> int:
+        """Close every local socket of this person (banned, say); they reconnect and are
+        refused. Returns how many were closed."""
+        closing = [
+            sub
+            for local in self.streams.values()
+            for sub in local.subs.values()
+            if sub.person is not None and sub.person["id"] == person and not sub.closed
+        ]
+        for sub in closing:
+            sub.close(code)
+        return len(closing)
 
     async def _send_layer(self, key: str, message: dict) -> None:
         message["stream"] = key

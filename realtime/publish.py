@@ -100,3 +100,23 @@ def send_signal(key: str, frame: str) -> None:
         async_to_sync(get_channel_layer().group_send)(group_name(key), message)
     except Exception:
         logger.exception("could not send a signal to %s", key)  # a signal may be lost
+
+
+def close_person_sockets(person_id: int) -> None:
+    """Once the transaction commits, every process closes this person's open sockets (4401):
+    a banned member stops reading at once, wherever they are connected."""
+    transaction.on_commit(partial(send_close_person, person_id))
+
+
+def send_close_person(person_id: int) -> None:
+    from realtime.hub import HUB_GROUP
+
+    message = {"type": "hub.close_person", "person": person_id}
+    loop = _loop
+    if loop is not None and loop.is_running() and threading.get_ident() != _loop_thread:
+        asyncio.run_coroutine_threadsafe(get_channel_layer().group_send(HUB_GROUP, message), loop)
+        return
+    try:
+        async_to_sync(get_channel_layer().group_send)(HUB_GROUP, message)
+    except Exception:
+        logger.exception("could not close the sockets of person %s", person_id)

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from backend.accounts.services import can_publish
 from backend.calls.models import Call, Response
+from backend.moderation import activity
+from backend.moderation.models import TargetKind
 from backend.projects.models import Membership, Project
 from backend.projects.services import is_member
 from backend.validation import clean_text
@@ -94,6 +96,15 @@ def publish_call(
         url=call.get_absolute_url(),
         actor=actor,
     )
+    activity.record(
+        territory_id=project.territory_id,
+        kind=activity.Kind.CALL,
+        actor=actor,
+        excerpt=call.title,
+        url=call.get_absolute_url(),
+        project=project,
+        target=(TargetKind.CALL, call.pk),
+    )
     return call
 
 
@@ -125,6 +136,16 @@ def answer_call(*, actor, call_id: int, message: str) -> Response:
                 body=message[:300],
                 url=call.get_absolute_url(),
                 actor=actor,
+            )
+            activity.record(
+                territory_id=call.project.territory_id,
+                kind=activity.Kind.ANSWER,
+                actor=actor,
+                excerpt=message,
+                url=call.get_absolute_url(),
+                project=call.project,
+                target=(TargetKind.CALL, call.pk),
+                detail=call.title,
             )
             return response
     except IntegrityError:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.calls.models import Call
-from backend.moderation import rules
+from backend.moderation import activity, rules
 from backend.moderation.models import (
     EXCERPT_MAX,
     REPORT_TEXT_MAX,
@@ -202,6 +202,17 @@ def report_content(*, actor, kind: str, target_id: int, reason: str, text: str =
         reason=reason,
         text=text,
     )
+    activity.record(
+        territory_id=target.territory_id,
+        kind=activity.Kind.REPORT,
+        actor=actor,
+        excerpt=target.excerpt,
+        url=target.url,
+        themes=[],
+        target=(kind, target.id),
+        detail=reason,
+    )
+    return report
 
 
 # Actions -----------------------------------------------------------------------------------

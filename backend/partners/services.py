@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.moderation import activity
 from backend.partners import rules
 from backend.partners.models import Offer, Partner, SupportRequest
 from backend.projects.models import Project
@@ -42,9 +43,19 @@ def request_support(
     message = _clean_message(message, required=True)
     try:
         with transaction.atomic():
-            return SupportRequest.objects.create(
+            request = SupportRequest.objects.create(
                 project=project, partner=partner, step=step, message=message, requested_by=actor
             )
+            activity.record(
+                territory_id=project.territory_id,
+                kind=activity.Kind.SUPPORT,
+                actor=actor,
+                excerpt=message,
+                url=project.get_absolute_url(),
+                project=project,
+                detail=partner.name,
+            )
+            return request
     except IntegrityError:
         raise Conflict(
             _("Une demande pour cette étape attend déjà la réponse de ce partenaire.")

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.services import can_publish
+from backend.moderation import activity
+from backend.moderation.models import TargetKind
 from backend.projects.models import Follow, Invitation, Membership, Project, Stage
 from backend.territories.slugs import unique_slug
 from backend.validation import clean_links, clean_text
@@ -61,6 +63,16 @@ def create_project(*, actor, territory, themes=(), needs=(), image=None, **field
     Membership.objects.create(project=project, user=actor, role=Membership.Role.OWNER)
     project.themes.set(themes)
     _answer_needs(actor, project, needs)
+    activity.record(
+        territory_id=project.territory_id,
+        kind=activity.Kind.PROJECT,
+        actor=actor,
+        excerpt=project.title,
+        url=project.get_absolute_url(),
+        project=project,
+        target=(TargetKind.PROJECT, project.pk),
+        detail=project.stage,
+    )
     return project
 
 
@@ -74,6 +86,7 @@ def update_project(
         raise NotFound()
     if not is_member(actor, project):
         raise Forbidden(_("Seule l'équipe du projet peut le modifier."))
+    stage_before = project.stage
     _apply(project, fields)
     if remove_image and project.image:
         project.image.delete(save=False)
@@ -81,6 +94,17 @@ def update_project(
     if image is not None:
         _set_image(project, image)
     project.themes.set(themes)
+    if project.stage != stage_before:
+        activity.record(
+            territory_id=project.territory_id,
+            kind=activity.Kind.STAGE,
+            actor=actor,
+            excerpt=project.title,
+            url=project.get_absolute_url(),
+            project=project,
+            target=(TargetKind.PROJECT, project.pk),
+            detail=project.stage,
+        )
     return project
 
 

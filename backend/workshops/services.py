@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from backend.moderation import activity
 from backend.needs import rules as need_rules
 from backend.needs import services as needs
 from backend.projects import services as projects
@@ -113,6 +114,16 @@ def create_workshop(
             cards_hidden=hidden_until_reveal,
         )
         Table.objects.create(workshop=workshop, number=number, board=board)
+    activity.record(
+        territory_id=workshop.territory_id,
+        kind=activity.Kind.WORKSHOP,
+        actor=actor,
+        excerpt=workshop.title,
+        url=workshop.get_absolute_url(),
+        project=project,
+        themes=[theme.pk for theme in workshop.themes.all()],
+        detail=Phase.WELCOME,
+    )
     return workshop
 
 
@@ -196,6 +207,16 @@ def set_phase(*, actor, workshop_id: int, phase: str, table_number: int | None =
         closed = phase == Phase.CLOSED
         workshop.status = Workshop.Status.CLOSED if closed else Workshop.Status.OPEN
         workshop.save(update_fields=["status"])
+        activity.record(
+            territory_id=workshop.territory_id,
+            kind=activity.Kind.WORKSHOP,
+            actor=actor,
+            excerpt=workshop.title,
+            url=workshop.get_absolute_url(),
+            project=workshop.project,
+            themes=list(workshop.themes.values_list("pk", flat=True)),
+            detail=phase,
+        )
     return count
 
 
@@ -336,7 +357,7 @@ def _proposal(workshop: Workshop, *, card_id: int | None, group_id: int | None) 
     if (card_id is None) == (group_id is None):
         raise Invalid(_("Choisissez une proposition."))
     live = Card.objects.filter(
-        board__table__workshop=workshop, deleted_at__isnull=True
+        board__table__workshop=workshop, deleted_at__isnull=True, hidden_at__isnull=True
     ).select_related("author", "board__table")
     if group_id is not None:
         group = CardGroup.objects.filter(

@@ -1,0 +1,216 @@
+"""The territory's activity: one stream per territory, read live by its moderators.
+
+Each service that makes something worth watching (a member joins, a project is created or
+changes stage, a card, a message in an open discussion, a call for skills and its answers, a
+support request, a workshop, a report) calls `record` in its own transaction: the line and the
+change commit together, get the stream's next seq, and reach every moderator's screen through
+the same hub as the boards. Team rooms stay private: their messages are counted, never shown.
+
+A line is data, not a sentence: its kind, an excerpt of what was written (user content), a
+link, where it happened, the themes it belongs to and what a moderator can act on. The page
+words it in the reader's language.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backend.moderation.models import TargetKind
+from realtime import streams
+from realtime.auth import actor_of
+from realtime.models import Event
+
+EXCERPT_MAX = 200
+PAGE = 50
+SCAN_MAX = 1000  # events read at most to fill one page of older lines through the filters
+
+
+class Kind:
+    MEMBER = "member"
+    PROJECT = "project"
+    STAGE = "stage"
+    CARD = "card"
+    MESSAGE = "message"
+    CALL = "call"
+    ANSWER = "answer"
+    SUPPORT = "support"
+    WORKSHOP = "workshop"
+    REPORT = "report"
+
+    labels = {
+        MEMBER: _("Nouveau membre"),
+        PROJECT: _("Nouveau projet"),
+        STAGE: _("Étape de projet"),
+        CARD: _("Idée"),
+        MESSAGE: _("Message"),
+        CALL: _("Appel à compétences"),
+        ANSWER: _("Réponse à un appel"),
+        SUPPORT: _("Demande d'accompagnement"),
+        WORKSHOP: _("Atelier"),
+        REPORT: _("Signalement"),
+    }
+
+
+def stream_key(territory_id: int) -> str:
+    return f"activity:{territory_id}"
+
+
+def record(
+    *,
+    territory_id: int | None,
+    kind: str,
+    actor,
+    excerpt: str,
+    url: str,
+    project=None,
+    themes: list[int] | None = None,
+    target: tuple[str, int] | None = None,
+    detail: str = "",
+) -> None:
+    """Append one line to the territory's activity, in the caller's transaction.
+
+    `target` is what a moderator may act on from the line (a card, a message… as
+    `(TargetKind, id)`); the actor is who may be warned or muted.
+    """
+    if territory_id is None or kind not in Kind.labels:
+        return
+    if themes is None:
+        themes = list(project.themes.values_list("pk", flat=True)) if project is not None else []
+    data = {
+        "kind": kind,
+        "excerpt": " ".join(str(excerpt).split())[:EXCERPT_MAX],
+        "url": url,
+        "detail": detail,
+        "project": (
+            {"id": project.pk, "title": project.title, "url": project.get_absolute_url()}
+            if project is not None
+            else None
+        ),
+        "themes": sorted(themes),
+        "target": {"kind": target[0], "id": target[1]} if target else None,
+    }
+    streams.append_event(
+        key=stream_key(territory_id), name="activity", data=data, actor=actor_of(actor)
+    )
+
+
+def line(event: Event, key: str) -> dict:
+    """A logged line as the page's script gets it live (the same `event` frame)."""
+    return streams.event_frame(key, event)
+
+
+def latest(
+    territory_id: int, *, before: int | None = None, filters: dict | None = None
+) -> list[dict]:
+    """The newest lines (older than seq `before`, if given) that pass the filters, newest first.
+
+    Filters are read from the line's data in Python (the same test as the page's script
+    applies to live lines), reading at most SCAN_MAX events per page.
+    """
+    key = stream_key(territory_id)
+    events = Event.objects.filter(stream__key=key).order_by("-seq")
+    if before is not None:
+        events = events.filter(seq__lt=before)
+    found = []
+    for event in events[:SCAN_MAX].iterator(chunk_size=200):
+        if matches(event.data, filters or {}):
+            found.append(line(event, key))
+            if len(found) == PAGE:
+                break
+    return found
+
+
+def clean_filters(query) -> dict:
+    """The filters of a query string (`kind`, `theme`, `project`), unknown values dropped."""
+    filters = {}
+    kind = query.get("kind", "")
+    if kind in Kind.labels:
+        filters["kind"] = kind
+    for name in ("theme", "project"):
+        try:
+            value = int(query.get(name, ""))
+        except (TypeError, ValueError):
+            continue
+        if value > 0:
+            filters[name] = value
+    return filters
+
+
+def matches(data: dict, filters: dict) -> bool:
+    if "kind" in filters and data.get("kind") != filters["kind"]:
+        return False
+    if "theme" in filters and filters["theme"] not in data.get("themes", ()):
+        return False
+    project = (data.get("project") or {}).get("id")
+    return "project" not in filters or project == filters["project"]
+
+
+def counters(territory_id: int, *, connected: int) -> dict:
+    """The live counters: people connected now (from the hubs' census), boards and rooms
+    active in the last hour, cards and messages of the last hour (team rooms included)."""
+    from boards.models import Card
+    from chat.models import Message
+
+    since = timezone.now() - timedelta(hours=1)
+    cards = Card.objects.filter(
+        Q(board__project__territory_id=territory_id)
+        | Q(board__table__workshop__territory_id=territory_id),
+        created_at__gte=since,
+        deleted_at__isnull=True,
+    )
+    messages = Message.objects.filter(
+        room__project__territory_id=territory_id, created_at__gte=since, deleted_at__isnull=True
+    )
+    return {
+        "connected": connected,
+        "boards": cards.values("board_id").distinct().count(),
+        "rooms": messages.values("room_id").distinct().count(),
+        "cards": cards.count(),
+        "messages": messages.count(),
+    }
+
+
+# What the services call -------------------------------------------------------------------
+
+
+def card_created(card, *, actor) -> None:
+    board = card.board
+    project = board.project if board.project_id else None
+    if project is not None:
+        territory = project.territory_id
+    else:
+        from backend.workshops.models import Workshop
+
+        territory = (
+            Workshop.objects.filter(tables__board=board)
+            .values_list("territory_id", flat=True)
+            .first()
+        )
+    record(
+        territory_id=territory,
+        kind=Kind.CARD,
+        actor=actor,
+        excerpt=card.text,
+        url=f"{board.get_absolute_url()}#card-{card.pk}",
+        project=project,
+        target=(TargetKind.CARD, card.pk),
+        detail=board.title,
+    )
+
+
+def message_posted(message, *, actor) -> None:
+    room = message.room
+    project = room.project
+    record(
+        territory_id=project.territory_id,
+        kind=Kind.MESSAGE,
+        actor=actor,
+        excerpt=message.text,
+        url=f"{room.get_absolute_url()}#message-{message.pk}",
+        project=project,
+        target=(TargetKind.MESSAGE, message.pk),
+    )
