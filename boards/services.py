@@ -422,6 +422,7 @@ def hide_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Applied:
     card.hidden_at = timezone.now()
     card.save(update_fields=["hidden_at", "updated_at"])
     streams.restrict_events(key=board.stream_key, ids=_events_of_card(board, card), redacted={})
+    _drop_from_card_lists(board, card)
     return _emit(board, actor, op_id, "card.hidden", {"card": card.pk}, card)
 
 
@@ -455,6 +456,30 @@ def unhide_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Applie
 def _events_of_card(board: Board, card: Card):
     about = Q(data__card__id=card.pk) | Q(data__card=card.pk)
     return list(streams.events_of(board.stream_key).filter(about))
+
+
+# The events that carry a list of cards (`cards`) among other things: a group made or undone,
+# the reveal of a board in hidden mode.
+CARD_LIST_EVENTS = ("group.created", "group.deleted", "cards.revealed")
+
+
+def _drop_from_card_lists(board: Board, card: Card) -> None:
+    """Take a hidden card out of the logged events that carry it with others: its text never
+    replays, while the rest (the group, the other cards) still does. For every reader: the
+    team's snapshot has no hidden card either. A restored card comes back with `card.unhidden`,
+    which carries it whole (its group included)."""
+    events = streams.events_of(board.stream_key).filter(name__in=CARD_LIST_EVENTS)
+    for event in events.only("pk", "data"):
+        cards = event.data.get("cards") if isinstance(event.data, dict) else None
+        if not isinstance(cards, list):
+            continue
+        kept = [
+            item for item in cards if not (isinstance(item, dict) and item.get("id") == card.pk)
+        ]
+        if len(kept) != len(cards):
+            streams.rewrite_event_data(
+                key=board.stream_key, event_id=event.pk, data={**event.data, "cards": kept}
+            )
 
 
 # Groups ------------------------------------------------------------------------------------

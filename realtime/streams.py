@@ -120,6 +120,15 @@ def restrict_events(*, key: str, ids, redacted: dict | None, private_to: int | N
     )
 
 
+def rewrite_event_data(*, key: str, event_id: int, data: dict) -> int:
+    """Replace what a logged event carries, for every reader (a moderator's hiding does this
+    to an event that names several things, one of them hidden: the rest must still replay).
+    Events already sent stay sent."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("rewrite_event_data must run inside the transaction of the change")
+    return Event.objects.filter(stream__key=key, pk=event_id).update(data=data)
+
+
 @dataclass(frozen=True)
 class Delivery:
     """An event ready to send: its frame, serialised once, and for a restricted event the

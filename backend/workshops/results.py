@@ -34,12 +34,15 @@ def _author(card: Card) -> str:
 def proposals(workshop: Workshop) -> list[Proposal]:
     """Every proposal of the workshop's tables, most voted first (two queries).
 
+    A card a moderator hid is no proposal, nor part of one (results, exports, the projector).
     A proposal is a card outside any group, or a group of cards (one proposal, its title,
     its cards' texts and authors). A group's votes are the votes for the group, plus any its
     cards got before they were grouped: support given earlier is not lost.
     """
     cards = (
-        Card.objects.filter(board__table__workshop=workshop, deleted_at__isnull=True)
+        Card.objects.filter(
+            board__table__workshop=workshop, deleted_at__isnull=True, hidden_at__isnull=True
+        )
         .select_related("author", "board__table")
         .annotate(n_votes=Count("votes"))
         .order_by("position", "id")
@@ -92,7 +95,9 @@ def counts(workshop: Workshop) -> dict:
     participants = workshop.participants.aggregate(
         total=Count("id"), guests=Count("id", filter=Q(user__is_guest=True))
     )
-    cards = Card.objects.filter(board__table__workshop=workshop, deleted_at__isnull=True)
+    cards = Card.objects.filter(
+        board__table__workshop=workshop, deleted_at__isnull=True, hidden_at__isnull=True
+    )
     # A group of cards is one proposal.
     figures = cards.aggregate(
         alone=Count("id", filter=Q(group__isnull=True) | Q(group__deleted_at__isnull=False)),

@@ -64,7 +64,9 @@ def tables_with_counts(workshop_id: int):
         .select_related("board")
         .annotate(
             seated=Coalesce(Subquery(seated, output_field=IntegerField()), Value(0)),
-            cards=_count(Card.objects.filter(deleted_at__isnull=True), "board"),
+            cards=_count(
+                Card.objects.filter(deleted_at__isnull=True, hidden_at__isnull=True), "board"
+            ),
             votes=_count(live_votes, "board"),
         )
         .order_by("number")
