@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from backend.accounts import avatars
 from backend.accounts.models import FORMER_MEMBER, PUBLIC_FIELD_CHOICES, OrganisationMember
-from backend.territories.models import Skill
+from backend.moderation import activity
+from backend.territories.models import Skill, Territory
 from backend.territories.slugs import unique_slug
 from backend.validation import clean_links
 from realtime.errors import Forbidden, Invalid, NotFound
@@ -41,6 +42,25 @@ def free_skills(names: list[str]) -> list[Skill]:
     if len(skills) > MAX_FREE_SKILLS:
         raise Invalid(_("Dix compétences libres au plus."))
     return skills
+
+
+@transaction.atomic
+def register_member(*, user):
+    """A new member (or a workshop guest signing up: their cards stay theirs) joins the town's
+    territory; its moderators see them arrive."""
+    user.is_guest = False
+    if user.territory_id is None:
+        user.territory = Territory.objects.order_by("pk").first()
+    user.save()
+    activity.record(
+        territory_id=user.territory_id,
+        kind=activity.Kind.MEMBER,
+        actor=user,
+        excerpt=user.public_name,
+        url=user.get_absolute_url(),
+        target=("profile", user.pk),
+    )
+    return user
 
 
 @transaction.atomic

@@ -24,9 +24,7 @@ def sign_up(request):
     initial = {"username": "", "email": ""} if guest else None
     form = SignUpForm(request.POST or None, instance=guest, initial=initial)
     if request.method == "POST" and form.is_valid():
-        user = form.save(commit=False)
-        user.is_guest = False
-        user.save()
+        user = services.register_member(user=form.save(commit=False))
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         services.send_confirmation(user, base_url=request.build_absolute_uri("/")[:-1])
         messages.info(
