@@ -17,6 +17,14 @@ def _moment(label, *, required: bool = True) -> forms.DateTimeField:
     )
 
 
+class Checkboxes(forms.CheckboxSelectMultiple):
+    def create_option(self, *args, **kwargs):
+        option = super().create_option(*args, **kwargs)
+        if option["index"] != "0":
+            option["attrs"].pop("autofocus", None)  # one focus per page: the first box
+        return option
+
+
 class MeetingForm(forms.Form):
     title = forms.CharField(label=_("Titre"), max_length=TITLE_MAX)
     description = forms.CharField(
@@ -26,14 +34,14 @@ class MeetingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     starts_at = _moment(_("Date et heure de début"))
-    ends_at = _moment(_("Heure de fin"), required=False)
+    ends_at = _moment(_("Date et heure de fin"), required=False)
     place = forms.CharField(
         label=_("Lieu"), max_length=PLACE_MAX, help_text=_("Une salle, une adresse.")
     )
     themes = forms.ModelMultipleChoiceField(
         label=_("Thématiques"),
         queryset=Theme.objects.all(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=Checkboxes,
         help_text=_("Les membres intéressés par l'une d'elles seront invités."),
     )
     capacity = forms.IntegerField(label=_("Nombre de places"), min_value=1, max_value=CAPACITY_MAX)

@@ -52,15 +52,24 @@ def _clean(
     }
     if not isinstance(starts_at, datetime) or timezone.is_naive(starts_at):
         raise Invalid(_("Indiquez la date et l'heure de la rencontre."))
+    starts_at = _to_the_minute(starts_at)
     unchanged = current is not None and current.starts_at == starts_at
     if starts_at <= timezone.now() and not unchanged:
         raise Invalid(_("La date de la rencontre est déjà passée."))
     if ends_at is not None and (not isinstance(ends_at, datetime) or timezone.is_naive(ends_at)):
         raise Invalid(_("L'heure de fin n'est pas valide."))
+    if ends_at is not None:
+        ends_at = _to_the_minute(ends_at)
     if ends_at is not None and ends_at <= starts_at:
         raise Invalid(_("La rencontre doit finir après avoir commencé."))
     fields.update(starts_at=starts_at, ends_at=ends_at)
     return {**fields, "themes": _clean_themes(themes)}
+
+
+def _to_the_minute(moment: datetime) -> datetime:
+    """Meetings are set by the minute (as the form sends them): seconds would make an
+    unchanged date look changed."""
+    return moment.replace(second=0, microsecond=0)
 
 
 def _clean_capacity(capacity) -> int:

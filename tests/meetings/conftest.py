@@ -36,7 +36,10 @@ def s():
 
 
 def soon(days: int = 7):
-    return (timezone.now() + timedelta(days=days)).replace(microsecond=0)
+    """A day ahead at 18:00, the same whenever it is asked."""
+    return (timezone.now() + timedelta(days=days)).replace(
+        hour=18, minute=0, second=0, microsecond=0
+    )
 
 
 def fields(s, **overrides) -> dict:
