@@ -312,6 +312,13 @@ def test_a_territory_unknown_or_not_theirs_is_refused_alike(client, s, clock):
     )
 
 
+def test_the_queue_and_the_journal_lead_to_the_dashboard(client, s):
+    client.force_login(s["moderator"])
+    for page in ("moderation:queue", "moderation:journal"):
+        html = client.get(reverse(page)).content.decode()
+        assert f'href="{reverse("moderation:dashboard")}"' in html
+
+
 # The numbers
 
 
@@ -417,6 +424,7 @@ def test_emerging_themes_rank_growth_over_the_last_30_days(client, s, clock):
     ]
     assert "nouvelle" in rows[1][1]
     assert "Exporter en CSV" in html
+    assert f'href="{reverse("meetings:create")}"' in html  # the meetings these themes call for
 
 
 def test_the_page_is_accessible_and_has_no_inline_script_or_style(client, s, clock):
