@@ -5,8 +5,9 @@ discussion, anyone (anonymous readers get `forbidden` on ops). Unknown room: 440
 
 `hello.state` (chat.selectors.room_snapshot): `{room, messages (the latest 50, oldest first),
 has_more, read_seq, unread}`; `hello.me`: `{id, name, username, can_post}`. A message is
-`{id, seq, author, text, reply_to: {id, author, excerpt} | null, created_at, edited_at,
-deleted}`; a deleted one has `text: null` (and a quote of it `excerpt: null`).
+`{id, seq, author, text, reply_to: {id, author, excerpt, hidden} | null, created_at,
+edited_at, deleted, hidden}`; a deleted or hidden one has `text: null`; a quote of a deleted
+one has `excerpt: null`, of one a moderator hid `hidden: true` and a neutral excerpt.
 
 | op | data | event |
 | --- | --- | --- |

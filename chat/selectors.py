@@ -49,8 +49,27 @@ def room_title(room: Room) -> str:
     return _("Discussion ouverte de « %(project)s »") % words
 
 
+def quote_data(quoted: Message) -> dict:
+    """How a reply quotes a message: its excerpt; none once deleted; once a moderator hid it,
+    a neutral « message masqué par la modération » (`hidden`: the client words it itself)."""
+    hidden = quoted.hidden_at is not None
+    if quoted.deleted_at is not None:
+        words = None
+    elif hidden:
+        words = _("message masqué par la modération")
+    else:
+        words = excerpt(quoted.text)
+    return {
+        "id": quoted.pk,
+        "author": actor_of(quoted.author),
+        "excerpt": words,
+        "hidden": hidden,
+    }
+
+
 def message_data(message: Message) -> dict:
-    """A message as clients see it. A deleted one carries no text, nor does a quote of it."""
+    """A message as clients see it. A deleted or hidden one carries no text, nor does a quote
+    of it (`quote_data`)."""
     deleted = message.deleted_at is not None
     hidden = message.hidden_at is not None
     reply = message.reply_to
@@ -59,19 +78,7 @@ def message_data(message: Message) -> dict:
         "seq": message.seq,
         "author": actor_of(message.author),
         "text": None if deleted or hidden else message.text,
-        "reply_to": (
-            {
-                "id": reply.pk,
-                "author": actor_of(reply.author),
-                "excerpt": (
-                    None
-                    if reply.deleted_at is not None or reply.hidden_at is not None
-                    else excerpt(reply.text)
-                ),
-            }
-            if reply is not None
-            else None
-        ),
+        "reply_to": quote_data(reply) if reply is not None else None,
         "created_at": _iso(message.created_at),
         "edited_at": None if deleted else _iso(message.edited_at),
         "deleted": deleted,
@@ -131,7 +138,8 @@ def unread_counts(user, rooms: Iterable[Room]) -> dict[int, int]:
     """room id → messages of others after `user`'s read marker, for rooms they may read.
 
     One query, however many rooms: the read marker and the team-room right are subqueries.
-    Deleted messages do not count; nothing counts for an anonymous reader.
+    Deleted messages and those a moderator hid do not count; nothing counts for an anonymous
+    reader.
     """
     ids = [room.pk for room in rooms]
     counts = dict.fromkeys(ids, 0)
@@ -141,7 +149,9 @@ def unread_counts(user, rooms: Iterable[Room]) -> dict[int, int]:
     in_team = Membership.objects.filter(project=OuterRef("room__project"), user=user)
     readable = Q(room__kind=RoomKind.OPEN) | Q(Exists(in_team), room__kind=RoomKind.TEAM)
     rows = (
-        Message.objects.filter(room_id__in=ids, room__project__isnull=False, deleted_at=None)
+        Message.objects.filter(
+            room_id__in=ids, room__project__isnull=False, deleted_at=None, hidden_at=None
+        )
         .filter(readable)
         .exclude(author=user)
         .annotate(marker=Coalesce(Subquery(marker), Value(0), output_field=IntegerField()))

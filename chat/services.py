@@ -197,6 +197,7 @@ def hide_message(*, actor, room: Room, message_id: int, op_id: str = "") -> Appl
     message.save(update_fields=["hidden_at"])
     earlier = streams.events_of(room.stream_key).filter(data__message__id=message.pk)
     streams.restrict_events(key=room.stream_key, ids=list(earlier), redacted={})
+    _requote(room, message)
     applied = _emit(room, actor, op_id, "message.hidden", {"message": message_data(message)})
     return Applied(seq=applied.seq, result=message)
 
@@ -210,8 +211,19 @@ def unhide_message(*, actor, room: Room, message_id: int, op_id: str = "") -> Ap
     message.save(update_fields=["hidden_at"])
     earlier = streams.events_of(room.stream_key).filter(data__message__id=message.pk)
     streams.restrict_events(key=room.stream_key, ids=list(earlier), redacted=None)
+    _requote(room, message)
     applied = _emit(room, actor, op_id, "message.unhidden", {"message": message_data(message)})
     return Applied(seq=applied.seq, result=message)
+
+
+def _requote(room: Room, message: Message) -> None:
+    """The logged events of the replies to `message` quote it as it is now: a replay never
+    carries a hidden message's text inside a reply, and carries it again once restored."""
+    quote = quote_data(message)
+    replies = streams.events_of(room.stream_key).filter(data__message__reply_to__id=message.pk)
+    for event in replies.only("pk", "data"):
+        data = {**event.data, "message": {**event.data["message"], "reply_to": quote}}
+        streams.rewrite_event_data(key=room.stream_key, event_id=event.pk, data=data)
 
 
 def _moderated_message(actor, room: Room, message_id, *, hidden: bool) -> Message:

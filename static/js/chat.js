@@ -242,6 +242,8 @@
       const quote = el("blockquote", { class: "chat-quote" });
       if (quoted.excerpt === null) {
         quote.append(L.deleted);
+      } else if (quoted.hidden) {
+        quote.append(L.hidden); // in the reader's language, whatever the log holds
       } else {
         quote.append(el("a", { href: "#message-" + quoted.id, class: "chat-quote-author",
           text: authorName(quoted.author) + " :" }), " ", renderText(quoted.excerpt));
@@ -502,7 +504,9 @@
   function updateQuotes(message) {
     for (const other of state.messages.values()) {
       if (other.reply_to && other.reply_to.id === message.id) {
-        other.reply_to.excerpt = message.deleted || message.hidden ? null : excerpt(message.text);
+        other.reply_to.hidden = Boolean(message.hidden);
+        other.reply_to.excerpt = message.deleted ? null
+          : message.hidden ? L.hidden : excerpt(message.text);
         redraw(other.id);
       }
     }
@@ -568,14 +572,21 @@
       case "message.unhidden": {
         // A moderator hid or restored it: a replay from before may not have carried it at all.
         const message = data.message;
-        if (!state.messages.has(message.id)) {
+        const held = state.messages.has(message.id);
+        if (!held) {
           state.order.push(message.id);
           state.order.sort((a, b) => a - b);
+        }
+        // A hidden message is not unread (the server no longer counts it); restored, it is again.
+        if (me.id && isOthers(message) && message.seq > state.readSeq && !message.deleted) {
+          if (!message.hidden) state.unread += 1;
+          else if (held) state.unread = Math.max(0, state.unread - 1);
         }
         if (editing === message.id) editing = null;
         state.messages.set(message.id, message);
         keepingPlace(renderAll);
         updateQuotes(message);
+        renderUnread();
         break;
       }
       case "read":
@@ -585,7 +596,7 @@
           } else {
             for (const message of state.messages.values()) {
               if (message.seq > state.readSeq && message.seq <= data.seq
-                  && isOthers(message) && !message.deleted) {
+                  && isOthers(message) && !message.deleted && !message.hidden) {
                 state.unread = Math.max(0, state.unread - 1);
               }
             }

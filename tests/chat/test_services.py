@@ -60,6 +60,7 @@ def test_send_stores_the_message_with_its_event_seq_and_publishes_after_commit(
         "id": message.pk,
         "author": {"id": scene["bruno"].pk, "name": "Bruno"},
         "excerpt": "On commence à 10 h",
+        "hidden": False,
     }
 
 

@@ -10,6 +10,8 @@ from chat.selectors import PAGE, excerpt, room_snapshot
 from tests.chat.conftest import make_scene
 from tests.factories import make_user
 
+NEUTRAL = "message masqué par la modération"  # how a reply quotes a hidden message
+
 pytestmark = pytest.mark.django_db
 
 
@@ -42,20 +44,30 @@ def apply_event(state: dict, event: dict, me) -> dict:
                 quote["excerpt"] = None if message["deleted"] else excerpt(message["text"])
     elif event["name"] in {"message.hidden", "message.unhidden"}:
         message = data["message"]
-        if all(held["id"] != message["id"] for held in messages):
+        held_it = any(held["id"] == message["id"] for held in messages)
+        if not held_it:
             messages.append(message)  # a replay from before may not have carried it
             messages.sort(key=lambda m: m["id"])
+        # A hidden message is not unread; one restored is again (if it was never read).
+        if others(message) and message["seq"] > state["read_seq"] and not message["deleted"]:
+            if message["hidden"] and held_it:
+                state["unread"] -= 1
+            elif not message["hidden"]:
+                state["unread"] += 1
         for i, held in enumerate(messages):
             if held["id"] == message["id"]:
                 messages[i] = message
             quote = held["reply_to"]
             if quote is not None and quote["id"] == message["id"]:
-                quote["excerpt"] = None if message["text"] is None else excerpt(message["text"])
+                quote["hidden"] = message["hidden"]
+                quote["excerpt"] = NEUTRAL if message["hidden"] else excerpt(message["text"])
     elif event["name"] == "read" and data["user"] == me.pk and data["seq"] > state["read_seq"]:
         state["unread"] -= sum(
             1
             for m in messages
-            if state["read_seq"] < m["seq"] <= data["seq"] and others(m) and not m["deleted"]
+            if state["read_seq"] < m["seq"] <= data["seq"]
+            and others(m)
+            and not (m["deleted"] or m["hidden"])
         )
         state["read_seq"] = data["seq"]
     return state
