@@ -51,16 +51,15 @@ def _cell(value) -> str:
 
 
 def registrations_csv(meeting: Meeting) -> str:
-    """Name, e-mail and date of registration of each person, first registered first.
+    """The public name and the date of registration of each person, first registered first.
 
-    The e-mail is there because the export is for the moderators who run the meeting (to
-    write to the people registered); cells that a spreadsheet would run are quoted.
+    As the workshop results, no e-mail address: the export shows what the site shows.
+    Cells a spreadsheet would run as a formula are quoted.
     """
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("nom"), _("adresse e-mail"), _("inscrit·e le")])
+    writer.writerow([_("nom"), _("inscrit·e le")])
     for registration in registered_people(meeting):
-        person = registration.person
         registered_at = timezone.localtime(registration.created_at).strftime("%Y-%m-%d %H:%M")
-        writer.writerow([_cell(person.public_name), _cell(person.email), registered_at])
+        writer.writerow([_cell(registration.person.public_name), registered_at])
     return out.getvalue()

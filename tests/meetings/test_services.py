@@ -1,6 +1,7 @@
 """Meetings by theme: what the services write, whom they tell, and what they refuse."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -182,8 +183,17 @@ def test_the_capacity_holds(s):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_people_racing_for_the_last_seat_one_gets_it(s):
+def test_two_people_racing_for_the_last_seat_one_gets_it(s, monkeypatch):
     meeting = make_meeting(s, capacity=2)
+    # Widen the window between finding the meeting and counting its seats: without the lock
+    # on the meeting row both would count one seat left, and both would take it.
+    still_open = services._still_open
+
+    def slowly(meeting):
+        time.sleep(0.3)
+        still_open(meeting)
+
+    monkeypatch.setattr(services, "_still_open", slowly)
     services.register(actor=s["awa"], meeting_id=meeting.pk)
     racers = [member("Bruno"), member("Chloé")]
     start, outcomes = threading.Barrier(2), {}
