@@ -217,6 +217,7 @@ class Hub:
         self._heartbeat: asyncio.Task | None = None
         self._watcher: asyncio.Task | None = None
         self._census_task: asyncio.Task | None = None
+        self.process = PROCESS_ID
         # process id → ({territory: [person ids]}, expiry)
         self.census: dict[str, tuple[dict[int, list[int]], float]] = {}
 
@@ -300,7 +301,7 @@ class Hub:
             if task is not None:
                 task.cancel()
         self._reader = self._heartbeat = self._watcher = self._census_task = None
-        self.census.pop(PROCESS_ID, None)
+        self.census.pop(self.process, None)
         # channels-redis drops a channel whose receive() is cancelled: start afresh next time.
         self.channel = None
 
@@ -453,10 +454,8 @@ class Hub:
         their last census (at most CENSUS_INTERVAL old)."""
         now = time.monotonic()
         people: set[int] = set()
-        for process, (territories, until) in list(self.census.items()):
-            if until < now:
-                del self.census[process]
-            else:
+        for territories, until in list(self.census.values()):
+            if until >= now:
                 people.update(territories.get(territory, ()))
         return len(people)
 
@@ -464,7 +463,7 @@ class Hub:
         territories: dict[int, set[int]] = {}
         for local in self.streams.values():
             for sub in local.subs.values():
-                if sub.person is not None and sub.territory is not None and not sub.closed:
+                if sub.person is not None and sub.territory is not None and sub.in_presence:
                     territories.setdefault(sub.territory, set()).add(sub.person["id"])
         return {territory: sorted(people) for territory, people in territories.items()}
 
@@ -472,19 +471,26 @@ class Hub:
         while True:
             census = self.local_census()
             # Our own census counts at once; the others' come through the layer.
-            self.census[PROCESS_ID] = (census, time.monotonic() + CENSUS_EXPIRY)
+            self.census[self.process] = (census, time.monotonic() + CENSUS_EXPIRY)
             with contextlib.suppress(Exception):
                 await self.layer.group_send(
                     HUB_GROUP,
-                    {"type": "hub.census", "process": PROCESS_ID, "territories": census},
+                    {
+                        "type": "hub.census",
+                        "process": self.process,
+                        # pairs, not a map: msgpack (Redis) wants string keys
+                        "territories": list(census.items()),
+                    },
                 )
             await asyncio.sleep(CENSUS_INTERVAL)
 
     def _on_hub_message(self, kind: str, message: dict) -> None:
         if kind == "hub.census":
-            if message.get("process") != PROCESS_ID:
-                # JSON (Redis) turns the keys into strings.
-                territories = {int(t): people for t, people in message["territories"].items()}
+            now = time.monotonic()
+            for process in [p for p, (_, until) in self.census.items() if until < now]:
+                del self.census[process]
+            if message.get("process") != self.process:
+                territories = {int(t): people for t, people in message["territories"]}
                 self.census[message["process"]] = (territories, time.monotonic() + CENSUS_EXPIRY)
         elif kind == "hub.close_person":
             self.close_person(message["person"], message.get("code", CLOSE_UNAUTHENTICATED))

@@ -4,6 +4,8 @@ from backend.moderation import views
 
 app_name = "moderation"
 urlpatterns = [
+    path("", views.activity_view, name="activity"),
+    path("activite/plus-ancienne/", views.activity_older, name="activity_older"),
     path("signaler/<str:kind>/<int:target_id>/", views.report, name="report"),
     path("signalements/", views.queue, name="queue"),
     path("journal/", views.journal, name="journal"),
