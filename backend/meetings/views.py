@@ -58,11 +58,13 @@ def meeting_detail(request, meeting_id: int):
         return _sign_in(request)
     meeting = _visible(request, meeting_id)
     managing = rules.can_manage_meeting(request.user, meeting)
+    now = timezone.now()
     context = {
         "meeting": meeting,
         "themes": list(meeting.themes.all()),
         "seats_left": selectors.seats_left(meeting),
-        "past": meeting.starts_at <= timezone.now(),
+        "past": meeting.starts_at <= now,
+        "in_progress": meeting.starts_at <= now < (meeting.ends_at or meeting.starts_at),
         "can_register": rules.can_register(request.user, meeting),
         "managing": managing,
         "registrations": selectors.registered_people(meeting) if managing else [],

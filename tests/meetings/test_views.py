@@ -14,6 +14,7 @@ from django.utils import timezone
 from backend.meetings import services
 from backend.meetings.models import Meeting, Registration
 from notifications.models import Notification
+from tests.factories import make_user
 from tests.meetings.conftest import make_meeting, member, soon
 from tests.web import post, signed_in
 
@@ -232,6 +233,9 @@ def test_past_and_cancelled_meetings_say_so_and_refuse(s):
     post(client, reverse("meetings:register", args=[past.pk]), {})
     page = client.get(past.get_absolute_url()).content.decode()
     assert "Cette rencontre est passée." in page and "Les inscriptions sont closes." in page
+    Meeting.objects.filter(pk=past.pk).update(ends_at=timezone.now() + timedelta(hours=1))
+    page = client.get(past.get_absolute_url()).content.decode()
+    assert "Cette rencontre est en cours." in page and "Les inscriptions sont closes." in page
     cancelled = make_meeting(s)
     services.cancel_meeting(actor=s["moderator"], meeting_id=cancelled.pk)
     post(client, reverse("meetings:register", args=[cancelled.pk]), {})
@@ -336,3 +340,17 @@ def test_the_export_lists_the_registered_people_and_defuses_formulas(s):
         ["'@arobase", at["@arobase"]],
     ]
     assert "@example.org" not in response.content.decode()  # no e-mail address
+
+
+def test_the_admin_shows_meetings_but_writes_nothing(client, s):
+    meeting = make_meeting(s)
+    services.register(actor=s["awa"], meeting_id=meeting.pk)
+    admin = make_user("Admin")
+    admin.is_superuser = admin.is_staff = True
+    admin.save()
+    client.force_login(admin)
+    page = client.get(reverse("admin:meetings_meeting_change", args=[meeting.pk]))
+    assert page.status_code == 200 and "Awa" in page.content.decode()
+    assert client.get(reverse("admin:meetings_meeting_add")).status_code == 403
+    client.post(reverse("admin:meetings_meeting_delete", args=[meeting.pk]), {"post": "yes"})
+    assert Meeting.objects.filter(pk=meeting.pk).exists()
