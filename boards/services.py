@@ -89,8 +89,10 @@ def board_op(service):
     return run
 
 
-def check_not_muted(actor) -> None:
-    """Refuse every write of a member a moderator muted (saying until when) or banned.
+def check_not_muted(actor, *, mute_too: bool = True) -> None:
+    """Refuse every write of a member a moderator muted (saying until when) or banned
+    (`mute_too=False`: only a ban refuses, for what a muted member may still do, such as
+    keeping their place in a discussion).
 
     Read afresh, one query by primary key: a socket's user row was loaded when it connected,
     and a mute or a ban must reach the sockets already open.
@@ -103,7 +105,7 @@ def check_not_muted(actor) -> None:
     if row is None or not row[1]:
         raise Forbidden(_("Ce compte est suspendu."))
     until = row[0]
-    if until is not None and until > timezone.now():
+    if mute_too and until is not None and until > timezone.now():
         local = timezone.localtime(until)
         raise Muted(
             _("Vous êtes en sourdine jusqu'au %(date)s à %(time)s.")

@@ -65,8 +65,8 @@ def room_op(service):
         moderating = getattr(service, "moderation", False) and rules.is_moderator(actor)
         if room is None or not (moderating or rules.can_read_room(actor, room)):
             raise NotFound(_("Ce salon n'existe pas ou vous n'y avez pas accès."))
-        if service.__name__ != "mark_read":  # reading on is never refused
-            check_not_muted(actor)
+        # Reading on is never refused to a muted member; a banned one does nothing at all.
+        check_not_muted(actor, mute_too=service.__name__ != "mark_read")
         if op_id:
             seq = streams.applied_seq(key=room.stream_key, client=client_key(actor), op_id=op_id)
             if seq is not None:

@@ -37,6 +37,7 @@ from chat import services as chat_services
 from chat.models import Message
 from notifications.models import Kind
 from notifications.services import notify
+from realtime import publish
 from realtime.errors import Conflict, Forbidden, Invalid, NotFound
 
 MUTE_MAX = timedelta(days=90)
@@ -365,14 +366,16 @@ def mute_member(*, actor, user_id: int, minutes: int, reason: str) -> AuditEntry
 
 @transaction.atomic
 def ban_member(*, actor, user_id: int, reason: str) -> AuditEntry:
-    """Ban a member: their account is closed and their sessions end (open sockets are refused
-    at their next op)."""
+    """Ban a member: their account is closed, their sessions end, and once this commits every
+    process closes their open sockets (4401). Until then, an op they send is refused: the
+    services read `is_active` afresh."""
     reason = _clean_reason(reason)
     target = _member(actor, user_id)
     person = target.author
     person.is_active = False
     person.save(update_fields=["is_active"])
     ended = _end_sessions(person.pk)
+    publish.close_person_sockets(person.pk)
     _resolve(actor, target)
     return _audit(actor, target, Action.BAN, reason, sessions=ended)
 
