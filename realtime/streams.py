@@ -80,13 +80,14 @@ def append_event(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("append_event must run inside the transaction of the change")
-    if not Stream.objects.filter(key=key).update(seq=F("seq") + 1):
+    bumped = _bump(key)
+    if bumped is None:
         ensure_stream(key)
-        Stream.objects.filter(key=key).update(seq=F("seq") + 1)
-    stream = Stream.objects.only("id", "seq", "epoch").get(key=key)
+        bumped = _bump(key)
+    stream_id, seq = bumped
     event = Event.objects.create(
-        stream=stream,
-        seq=stream.seq,
+        stream_id=stream_id,
+        seq=seq,
         name=name,
         data=data,
         actor=actor,
@@ -101,6 +102,24 @@ def append_event(
     return event
 
 
+def _bump(key: str) -> tuple[int, int] | None:
+    """Take the stream's next seq (and its row lock): (stream id, seq), or None if the stream
+    does not exist. One statement where the database can say what it updated."""
+    connection = transaction.get_connection()
+    if connection.vendor in ("postgresql", "sqlite"):
+        table, column = (connection.ops.quote_name(n) for n in (Stream._meta.db_table, "key"))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET seq = seq + 1 WHERE {column} = %s RETURNING id, seq",
+                [key],
+            )
+            row = cursor.fetchone()
+        return (row[0], row[1]) if row else None
+    if not Stream.objects.filter(key=key).update(seq=F("seq") + 1):
+        return None
+    return Stream.objects.filter(key=key).values_list("id", "seq").get()
+
+
 def events_of(key: str):
     """A stream's logged events (a queryset), for a service that restricts some of them."""
     return Event.objects.filter(stream__key=key)
@@ -110,7 +129,8 @@ def restrict_events(*, key: str, ids, redacted: dict | None, private_to: int | N
     """Change the restriction of logged events (`redacted=None`: open to every reader).
 
     A moderator's hiding does this: replays and gap fills read the restriction from the row,
-    so a reader who was not there never gets what was hidden. Events already sent stay sent.
+    so a reader who was not there never gets what was hidden (`private_to=NO_READER`: no
+    reader gets it whole, not even one who sees all). Events already sent stay sent.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("restrict_events must run inside the transaction of the change")
@@ -144,6 +164,11 @@ class Delivery:
         return self.redacted
 
 
+# `private_to` of an event a moderator restricted: it goes whole to no reader, not even to
+# those who see everything else (a board's team sees hidden-mode cards, not hidden content).
+NO_READER = 0
+
+
 @dataclass(frozen=True)
 class Reader:
     """Who reads a stream, for restricted events: a person (or None) and whether they see all."""
@@ -152,6 +177,8 @@ class Reader:
     sees_all: bool = False
 
     def may_see(self, private_to: int | None) -> bool:
+        if private_to == NO_READER:
+            return False
         return self.sees_all or (self.person is not None and self.person == private_to)
 
 
