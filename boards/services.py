@@ -414,16 +414,22 @@ def unvote_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Applie
 def hide_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Applied:
     """Hide a card (a moderator): it leaves every board at once, `card.hidden` `{card}`.
 
-    Its earlier events in the log become restricted with nothing in them (`redacted` `{}`):
-    a reader who replays from before never gets its text. The board's team gets them whole,
-    as it gets every restricted event. Called by moderation.services, which audits it.
+    Its earlier events in the log become restricted with nothing in them (`redacted` `{}`)
+    for every reader, the board's team included (`streams.NO_READER`): a reader who replays
+    from before never gets its text. Events that list it among other cards lose it. Called by
+    moderation.services, which audits it.
     """
     if not rules.is_moderator(actor):
         raise Forbidden()
     card = _card(board, card_id)
     card.hidden_at = timezone.now()
     card.save(update_fields=["hidden_at", "updated_at"])
-    streams.restrict_events(key=board.stream_key, ids=_events_of_card(board, card), redacted={})
+    streams.restrict_events(
+        key=board.stream_key,
+        ids=_events_of_card(board, card),
+        redacted={},
+        private_to=streams.NO_READER,
+    )
     _drop_from_card_lists(board, card)
     return _emit(board, actor, op_id, "card.hidden", {"card": card.pk}, card)
 

@@ -196,7 +196,9 @@ def hide_message(*, actor, room: Room, message_id: int, op_id: str = "") -> Appl
     message.hidden_at = timezone.now()
     message.save(update_fields=["hidden_at"])
     earlier = streams.events_of(room.stream_key).filter(data__message__id=message.pk)
-    streams.restrict_events(key=room.stream_key, ids=list(earlier), redacted={})
+    streams.restrict_events(
+        key=room.stream_key, ids=list(earlier), redacted={}, private_to=streams.NO_READER
+    )
     _requote(room, message)
     applied = _emit(room, actor, op_id, "message.hidden", {"message": message_data(message)})
     return Applied(seq=applied.seq, result=message)
