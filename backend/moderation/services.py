@@ -193,7 +193,7 @@ def report_content(*, actor, kind: str, target_id: int, reason: str, text: str =
     )
     if open_reports.exists():
         raise Conflict(_("Vous avez déjà signalé ce contenu : la modération va l'examiner."))
-    return Report.objects.create(
+    report = Report.objects.create(
         reporter=actor,
         territory_id=target.territory_id,
         target_kind=kind,
