@@ -81,6 +81,11 @@ class StreamConsumer(AsyncWebsocketConsumer):
     #: signal name → schema of its `data`; signals are relayed, never stored
     signal_schemas: dict[str, dict[str, Field]] = {}
 
+    # A socket gets its events from the hub, never from a channel-layer queue of its own: no
+    # channel per socket (Channels would make one for each consumer — with Redis, a SUBSCRIBE
+    # on connect, an UNSUBSCRIBE on close, and one more task to wait on for every socket). An
+    # alias that names no layer is how Channels says "none".
+    channel_layer_alias = "no layer for sockets"
     stream_key: str | None = None
     #: whether the socket shows in the stream's « who is here » (a watcher does not)
     in_presence: bool = True
