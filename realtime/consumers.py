@@ -159,7 +159,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
         hub = get_hub()
         await hub.join(self.stream_key, self.sub)
         since, epoch = self._resume_point()
-        frames, seq = await database_sync_to_async(self._hello)(since, epoch)
+        known = hub.known_head(self.stream_key)
+        frames, seq = await database_sync_to_async(self._hello)(since, epoch, known)
         for frame in frames:
             await self._send_text(frame)
         self.sub.start(seq)
@@ -183,13 +184,24 @@ class StreamConsumer(AsyncWebsocketConsumer):
             since = None
         return since, query.get("epoch", [""])[0][:16]
 
-    def _hello(self, since: int | None, epoch: str) -> tuple[list[str], int]:
-        """The hello frame (then the replayed events, if any) and the seq the socket is at."""
+    def _hello(
+        self, since: int | None, epoch: str, known: tuple[int, str] | None = None
+    ) -> tuple[list[str], int]:
+        """The hello frame (then the replayed events, if any) and the seq the socket is at.
+
+        `known` is the head as this process's hub already has it: a client resuming from there
+        or from before it (most of a reconnect storm) is answered without reading the head.
+        """
         key = self.stream_key
         hello = {"type": "hello", "stream": key}
         if since is not None:
             limit = settings.REALTIME["REPLAY_LIMIT"]
-            ok, seq, current_epoch = streams.can_replay(key, since=since, epoch=epoch, limit=limit)
+            if known is not None and epoch == known[1] and 0 <= since <= known[0] <= since + limit:
+                ok, (seq, current_epoch) = True, known
+            else:
+                ok, seq, current_epoch = streams.can_replay(
+                    key, since=since, epoch=epoch, limit=limit
+                )
             if ok:
                 hello.update(epoch=current_epoch, seq=seq, replay=True)
                 hello.update(me=self.me(), limits=self.limits())

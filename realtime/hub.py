@@ -194,6 +194,7 @@ class LocalStream:
     # process id → (people, anonymous count, expiry)
     presence: dict[str, tuple[list[dict], int, float]] = field(default_factory=dict)
     announce_task: asyncio.Task | None = None
+    epoch: str = ""
 
     def local_people(self) -> tuple[list[dict], int]:
         people: dict[int, dict] = {}
@@ -232,7 +233,7 @@ class Hub:
             try:
                 await self._ensure_reader()
                 await self.layer.group_add(group_name(key), self.channel)
-                seq, _epoch = await database_sync_to_async(streams.head)(key)
+                seq, local.epoch = await database_sync_to_async(streams.head)(key)
             except BaseException as exc:
                 self.streams.pop(key, None)
                 local.ready.set_exception(exc)
@@ -276,6 +277,15 @@ class Hub:
         if local is not None and local.next_seq is not None and seq >= local.next_seq:
             local.early[seq] = delivery
             self._deliver_in_order(local)
+
+    def known_head(self, key: str) -> tuple[int, str] | None:
+        """The last seq this process delivered on the stream, and its epoch, if it follows the
+        stream. A socket resuming from there needs no database read for the head: whatever
+        was committed since reaches it through the hub, in order, like every event."""
+        local = self.streams.get(key)
+        if local is None or local.next_seq is None or not local.epoch:
+            return None
+        return local.next_seq - 1, local.epoch
 
     def expect(self, key: str, seq: int) -> None:
         """An op just produced `seq`: if its publish gets lost, read it back from the log."""
