@@ -1,0 +1,45 @@
+"""What a socket resuming in a reconnect storm costs: no read of the head the hub already has."""
+
+import pytest
+
+from boards import services
+from realtime import streams
+from tests.factories import make_board, make_project, make_user
+from tests.realtime.conftest import Client, db
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_a_socket_resuming_at_the_hub_s_head_reads_no_stream_row(monkeypatch):
+    owner, reader = await db(make_user)("Awa"), await db(make_user)("Bruno")
+    board = await db(make_board)(owner, project=await db(make_project)(owner))
+    column = await db(lambda: board.columns.order_by("position").first())()
+    first = Client(f"/ws/boards/{board.pk}/", reader)
+    hello = await first.connect()  # the hub now follows the board
+    await db(services.create_card)(
+        actor=owner, board_id=board.pk, column_id=column.pk, text="Avant"
+    )
+    _, created = await first.receive_until("event", name="card.created")
+    at, epoch = created["seq"], hello["epoch"]
+
+    heads = []
+    original = streams.head
+    monkeypatch.setattr(streams, "head", lambda key: heads.append(key) or original(key))
+    again = Client(f"/ws/boards/{board.pk}/?since={at}&epoch={epoch}", reader)
+    back = await again.connect()
+    assert back["replay"] is True and back["seq"] == at
+    assert heads == []
+
+    # From before the head: the missed event is replayed, still without reading the head.
+    late = Client(f"/ws/boards/{board.pk}/?since={hello['seq']}&epoch={epoch}", reader)
+    resumed = await late.connect()
+    _, replayed = await late.receive_until("event", name="card.created")
+    assert resumed["seq"] == at and replayed["data"]["card"]["text"] == "Avant"
+    assert heads == []
+
+    # A wrong epoch still gets a snapshot, read afresh.
+    stale = Client(f"/ws/boards/{board.pk}/?since={at}&epoch=nope", reader)
+    assert (await stale.connect())["replay"] is False
+    assert heads  # read afresh for the snapshot
+    for client in (first, again, late, stale):
+        await client.ws.disconnect()
