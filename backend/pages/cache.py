@@ -1,4 +1,4 @@
-"""Whole anonymous pages, cached: served before Django runs, invalidated by every change.
+"""Whole anonymous pages, cached: served before Django runs, invalidated by the changes they show.
 
 The project list, a project's page, the partner directory, search and the home page are the
 same for every visitor who is not signed in. `PageCache` (an ASGI layer in front of Django,
@@ -27,14 +27,35 @@ show on these pages only as a project's recent activity: that part may be
 version, and it expires after `PAGE_CACHE_SECONDS` anyway. Changes made with
 QuerySet.update() send no signal: they show within that delay. The pages themselves stay in
 each process's memory (`caches["pages"]`); only the version is shared.
+
+A project's page is the exception: there are a thousand of them and a busy site changes
+something every few seconds, so under the one version they were nearly always empty. The
+view says which project a page shows (`shows_project`); such a page is kept until that
+project changes. Each committed change stamps the projects whose pages show it
+(`projects_shown`): the project itself, or a row with a `project` (a membership, a follow, a
+call, a board, a support request, a need's answer, a workshop outcome), stamps that project
+and the one it was moved from; an edit of a row these point to (`REACHING`: a member's name, a
+workshop's title, a partner, a need, a theme, a skill, a neighbourhood) stamps the projects
+that show it, found after commit; a new row of those, or a row no project page shows
+(`UNSHOWN`), stamps none; anything else (a theme deleted, whose links go without a signal)
+stamps every project page. A stamp is the time of the change in microseconds, written after
+commit; a project page is current if Django began rendering it after its project's stamp and
+the all-projects one, by more than `SKEW_US` (the clocks of two processes may differ), so a
+render that read the database before a commit is never taken for one that saw it. Every
+change still bumps the version, for the other pages. A stamp found missing (evicted, Redis
+emptied) counts as a change made now.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import random
+import time
 import weakref
+from collections.abc import Collection
 
 import redis.asyncio
 from asgiref.sync import sync_to_async
@@ -42,7 +63,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.http.cookie import parse_cookie
 from django.utils import translation
 from django.utils.translation import trans_real
@@ -66,6 +87,47 @@ HOT = {
 }
 HOT_APPS = {"chat", "notifications"}
 VERSION_KEY = "pages:version"
+# When every project page last changed, and when project <id>'s did (microseconds).
+PROJECTS_KEY = "pages:projects"
+PROJECT_KEY = "pages:project:{}"
+# How far the clocks of two processes may be apart: a page must have started this long after
+# a change to count as showing it.
+SKEW_US = 250_000
+# Rows that no project page shows an anonymous visitor (app_label.model_name): changing them
+# leaves every project page cached.
+UNSHOWN = {
+    "accounts.organisationmember",
+    "accounts.user_groups",
+    "accounts.user_skills",
+    "accounts.user_themes",
+    "accounts.user_user_permissions",
+    "calls.response",
+    "meetings.invitation",
+    "meetings.meeting",
+    "meetings.meeting_themes",
+    "meetings.registration",
+    "moderation.auditentry",
+    "moderation.mute",
+    "moderation.report",
+    "needs.need_themes",
+    "partners.offer",
+    "partners.partner_managers",
+    "partners.partner_themes",
+    "search.document",
+    "workshops.table",
+    "workshops.workshop_themes",
+}
+# Rows a project's page shows through rows that point to them: an edit stamps the projects
+# `_reaching` finds.
+REACHING = {
+    "accounts.user",
+    "needs.need",
+    "partners.partner",
+    "territories.neighbourhood",
+    "territories.skill",
+    "territories.theme",
+    "workshops.workshop",
+}
 logger = logging.getLogger(__name__)
 MARK = "faire_ensemble.page_cache"  # set in the ASGI scope by PageCacheMiddleware
 MAX_BYTES = 512 * 1024
@@ -93,6 +155,11 @@ async def _version_async(cache) -> int | None:
     asyncio Redis client (one per loop) from the shared cache Django writes it to."""
     if isinstance(cache, LocMemCache):
         return cache.get(VERSION_KEY)
+    raw = await _redis(cache).get(cache.make_and_validate_key(VERSION_KEY))
+    return None if raw is None else int(raw)
+
+
+def _redis(cache):
     loop = asyncio.get_running_loop()
     client = _redis_clients.get(loop)
     if client is None:
@@ -100,20 +167,140 @@ async def _version_async(cache) -> int | None:
             cache._servers[0], socket_timeout=0.5, socket_connect_timeout=0.5
         )
         _redis_clients[loop] = client
-    raw = await client.get(cache.make_and_validate_key(VERSION_KEY))
-    return None if raw is None else int(raw)
+    return client
 
 
-def bump(**kwargs) -> None:
-    """A new version: every page cached so far is stale, in every process."""
+async def _stamps_async(cache, project_id: int, *, missing: int) -> list[int]:
+    """The all-projects stamp and project `project_id`'s; one that is missing is set to
+    `missing` (if still missing) and read as that."""
+    names = [PROJECTS_KEY, PROJECT_KEY.format(project_id)]
+    if isinstance(cache, LocMemCache):
+        found = cache.get_many(names)
+        for name in names:
+            if name not in found:
+                cache.add(name, missing, None)
+                found[name] = cache.get(name, missing)
+        return [found[name] for name in names]
+    client = _redis(cache)
+    keys = [cache.make_and_validate_key(name) for name in names]
+    raw = await client.mget(keys)
+    for index, key in enumerate(keys):
+        if raw[index] is None:
+            await client.set(key, missing, nx=True)
+            raw[index] = await client.get(key) or missing
+    return [int(value) for value in raw]
+
+
+async def _current(cache, page, version: int | None = None) -> bool:
+    """Whether a kept page may still be served: rendered under the current version, or, a
+    project's page, begun after the last change of what it shows."""
+    shown = page[0]
+    if isinstance(shown, tuple):  # ("project", id, when its rendering began)
+        _, project_id, began = shown
+        stamps = await _stamps_async(cache, project_id, missing=_now())
+        return all(stamp + SKEW_US < began for stamp in stamps)
+    if version is None:
+        version = await _version_async(cache)
+    return shown == version
+
+
+def _now() -> int:
+    return time.time_ns() // 1000
+
+
+def bump(*, projects: Collection[int] | None = None) -> None:
+    """A new version: every page cached so far is stale, in every process, except the pages
+    of projects not in `projects` (None: all of them are stale too)."""
     cache = _cache()
     try:
         try:
             cache.incr(VERSION_KEY)
         except ValueError:  # never set, or evicted: any new number will do
             cache.set(VERSION_KEY, random.randrange(1, 2**62), None)
+        if projects is None:
+            cache.set(PROJECTS_KEY, _now(), None)
+        elif projects:
+            now = _now()
+            cache.set_many({PROJECT_KEY.format(pk): now for pk in projects}, None)
     except Exception:  # Redis unreachable: the change is committed; pages expire by themselves
         logger.exception("page cache: the version could not be bumped")
+
+
+def _reaching(label: str, pk: int):
+    """The projects whose pages show row `pk` of `label` through rows that point to it (a
+    member's name in a team, a workshop's title as a project's origin, a partner's name…),
+    for the models of `REACHING`."""
+    from backend.calls.models import Call
+    from backend.needs.models import Answer
+    from backend.partners.models import SupportRequest
+    from backend.projects.models import Membership, Project
+    from backend.workshops.models import ProposalOutcome
+
+    through = {
+        "accounts.user": (Membership.objects.filter(user_id=pk), "project_id"),
+        "workshops.workshop": (ProposalOutcome.objects.filter(workshop_id=pk), "project_id"),
+        "partners.partner": (SupportRequest.objects.filter(partner_id=pk), "project_id"),
+        "needs.need": (Answer.objects.filter(need_id=pk), "project_id"),
+        "territories.skill": (Call.objects.filter(skills=pk), "project_id"),
+        "territories.theme": (Project.objects.filter(themes=pk), "pk"),
+        "territories.neighbourhood": (Project.objects.filter(neighbourhood_id=pk), "pk"),
+    }
+    rows, column = through[label]
+    return set(rows.values_list(column, flat=True)) - {None}
+
+
+def _bump_reaching(label: str, pk: int) -> None:
+    bump(projects=_reaching(label, pk))
+
+
+def shows_project(request, *, project_id: int) -> None:
+    """Says that the page being rendered is project `project_id`'s: the cache keeps it until
+    that project's page changes, not until any change."""
+    request.page_cache_project = project_id
+
+
+@functools.cache
+def _has_project(model) -> bool:
+    from backend.projects.models import Project
+
+    try:
+        field = model._meta.get_field("project")
+    except Exception:  # FieldDoesNotExist
+        return False
+    return field.concrete and field.related_model is Project
+
+
+def _loaded(sender, instance, **kwargs) -> None:
+    # The project a row had when it was read: a row moved away drops its former page too.
+    instance._page_cache_project = instance.__dict__.get("project_id")
+
+
+def projects_shown(sender, kwargs) -> Collection[int] | None:
+    """The projects whose pages show the row of this signal: their ids, or None for all."""
+    from backend.projects.models import Project
+
+    instance, label = kwargs["instance"], sender._meta.label_lower
+    if "action" in kwargs:  # a many-to-many change, `sender` its through model
+        if isinstance(instance, Project):
+            return {instance.pk}
+        if kwargs["model"] is Project:  # from the other side: pk_set are projects
+            return None if kwargs["pk_set"] is None else set(kwargs["pk_set"])
+        if label in UNSHOWN:
+            return set()
+        if _has_project(type(instance)):
+            return {instance.project_id} - {None}
+        return None
+    if isinstance(instance, Project):
+        return {instance.pk}
+    if label in UNSHOWN:
+        return set()
+    if _has_project(sender):
+        return {instance.project_id, getattr(instance, "_page_cache_project", None)} - {None}
+    if kwargs.get("created"):
+        # A new theme, skill, partner or need is on no project's page until a row that is
+        # (a project's themes, a call's skills, a support request, an answer) links it.
+        return set()
+    return None
 
 
 def current_version(cache=None) -> int:
@@ -134,13 +321,27 @@ def _changed(sender, **kwargs) -> None:
         return  # a sign-in
     if kwargs.get("action", "post_").startswith("pre_"):
         return
+    using = kwargs.get("using")
     # After commit (at once outside a transaction): a page rendered from then on sees it.
-    transaction.on_commit(bump, using=kwargs.get("using"))
+    label = meta.label_lower
+    if label in REACHING and "created" in kwargs and not kwargs["created"]:
+        # An edit: the projects showing it are found once it is committed. (A new row is on
+        # no page yet; a deleted one falls to projects_shown: all project pages.)
+        callback = functools.partial(_bump_reaching, label, kwargs["instance"].pk)
+        transaction.on_commit(callback, using=using)
+        return
+    projects = projects_shown(sender, kwargs)
+    transaction.on_commit(functools.partial(bump, projects=projects), using=using)
 
 
 def connect() -> None:
+    from django.apps import apps
+
     for signal in (post_save, post_delete, m2m_changed):
         signal.connect(_changed, weak=False, dispatch_uid=f"page-cache-{id(signal)}")
+    for model in apps.get_models():
+        if _has_project(model):
+            post_init.connect(_loaded, sender=model, weak=False, dispatch_uid="page-cache-init")
 
 
 def cookies_allow(cookie_header: str) -> bool:
@@ -225,16 +426,17 @@ class PageCache:
             (_scheme(scope, headers), host, lang, path.decode("latin-1"), query.decode("latin-1"))
         )
         cache, pages = _cache(), _pages()
+        page = pages.get(key)
         try:
+            if page is not None and await _current(cache, page):
+                return await self._serve(page, send)
+            began = _now()  # before Django reads anything
             version = await _version_async(cache)
             if version is None:  # first request, or evicted: set one (once, in a thread)
                 version = await sync_to_async(current_version, thread_sensitive=False)(cache)
         except Exception:  # Redis unreachable: Django serves the page, nothing is kept
             logger.warning("page cache unavailable", exc_info=True)
             return await self.app(scope, receive, send)
-        page = pages.get(key)
-        if page is not None and page[0] == version:
-            return await self._serve(page, send)
         loop = asyncio.get_running_loop()
         pending = self.rendering.get(key)
         if pending is not None and pending.get_loop() is loop:
@@ -242,22 +444,24 @@ class PageCache:
                 page = await asyncio.wait_for(asyncio.shield(pending), timeout=10)
             except TimeoutError:
                 page = None
-            if page is not None and page[0] == version:
-                return await self._serve(page, send)
+            with contextlib.suppress(Exception):  # Redis gone meanwhile: render it
+                if page is not None and await _current(cache, page, version):
+                    return await self._serve(page, send)
             return await self.app(scope, receive, send)
         mine = loop.create_future()
         self.rendering[key] = mine
         page = None
         try:
-            page = await self._render(scope, receive, send, key, lang, version)
+            page = await self._render(scope, receive, send, key, lang, (version, began))
         finally:  # the waiters get the page, or None (not shareable, failed): they render
             if self.rendering.get(key) is mine:
                 del self.rendering[key]
             mine.set_result(page)
         return None
 
-    async def _render(self, scope, receive, send, key, lang, version):
-        """A miss: Django renders it; keep what it sends if Django said it may be shared."""
+    async def _render(self, scope, receive, send, key, lang, when):
+        """A miss: Django renders it; keep what it sends if Django said it may be shared.
+        `when`: the version and the time (µs) read before Django began."""
         sent = {"status": None, "headers": None, "body": [], "size": 0}
 
         async def keep(message):
@@ -271,11 +475,23 @@ class PageCache:
 
         scope = {**scope, MARK: None}
         await self.app(scope, receive, keep)
-        if scope.get(MARK) != lang or sent["status"] != 200 or sent["size"] > MAX_BYTES:
+        marked = scope.get(MARK)  # (language, project id or None) if it may be shared
+        if marked is None or marked[0] != lang:
+            return None
+        if sent["status"] != 200 or sent["size"] > MAX_BYTES:
             return None
         if any(name.lower() == b"set-cookie" for name, _ in sent["headers"]):
             return None
-        page = (version, sent["status"], sent["headers"], b"".join(sent["body"]))
+        version, began = when
+        shown = version
+        if marked[1] is not None:
+            shown = ("project", marked[1], began)
+            try:  # stamps never set (a new process, a project never changed): from long ago
+                await _stamps_async(_cache(), marked[1], missing=began - SKEW_US - 1)
+            except Exception:
+                logger.warning("page cache unavailable", exc_info=True)
+                return None
+        page = (shown, sent["status"], sent["headers"], b"".join(sent["body"]))
         _pages().set(key, page, seconds())
         return page
 
@@ -291,7 +507,9 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         scope = getattr(request, "scope", None)
         if scope is not None and MARK in scope and self.shareable(request, response):
-            scope[MARK] = translation.get_language()  # LocaleMiddleware's choice
+            # LocaleMiddleware's choice, and the project the page shows (if the view said so)
+            project = getattr(request, "page_cache_project", None)
+            scope[MARK] = (translation.get_language(), project)
         return response
 
     @staticmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -13,12 +14,19 @@ from django.core.cache import cache, caches
 from django.db import close_old_connections
 from django.test import Client
 from django.test.signals import template_rendered
+from django.utils import timezone
 
 from backend.asgi import application
+from backend.calls.models import Call
+from backend.needs.models import Answer, Need
 from backend.pages import cache as page_cache
+from backend.partners.models import SupportRequest
 from backend.projects import services
-from backend.projects.models import Project
-from tests.factories import make_project, make_user
+from backend.projects.models import Follow, Membership, Project
+from backend.territories.models import Neighbourhood, Skill
+from backend.workshops.models import ProposalOutcome, Workshop
+from boards.models import Board
+from tests.factories import make_board, make_partner, make_project, make_theme, make_user
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -256,10 +264,302 @@ def test_a_change_in_another_process_shows_at_once_through_redis(settings, redis
     }
     project = make_project(make_user(), title="Jardin partagé")
     url = project.get_absolute_url()
-    assert "Jardin partagé" in get(url)[2]
+    assert "Jardin partagé" in get(url)[2] and "Jardin partagé" in get("/projets/")[2]
     Project.objects.filter(pk=project.pk).update(title="Verger partagé")
     assert "Jardin partagé" in get(url)[2]  # cached here, under the shared version
-    # Another process bumps the version in Redis (bump() there, a bare INCR here).
-    key = cache.make_and_validate_key(page_cache.VERSION_KEY)
-    redis.Redis.from_url(redis_server.url).incr(key)
+    # Another process bumps the version and stamps the project in Redis (bump() there, a
+    # bare INCR and SET here).
+    shared = redis.Redis.from_url(redis_server.url)
+    shared.incr(cache.make_and_validate_key(page_cache.VERSION_KEY))
+    assert "Verger partagé" in get("/projets/")[2]
+    assert "Jardin partagé" in get(url)[2]  # a project's page goes by its own stamp
+    stamp = cache.make_and_validate_key(page_cache.PROJECT_KEY.format(project.pk))
+    shared.set(stamp, time.time_ns() // 1000)
     assert "Verger partagé" in get(url)[2]
+
+
+# A project's page: kept until something it shows changes --------------------------------------
+
+
+def _two_cached_projects():
+    """Projects A and B, their pages cached; B's title then changed without a signal, so that
+    B's page still showing the old title means it was served from the cache."""
+    owner = make_user("Awa")
+    a = make_project(owner, title="Jardin partagé")
+    b = make_project(make_user("Bruno"), title="Repair café")
+    for project in (a, b):
+        assert project.title in get(project.get_absolute_url())[2]
+    Project.objects.filter(pk=b.pk).update(title="Changé en douce")
+    return owner, a, b
+
+
+def _b_still_cached(b) -> bool:
+    page = get(b.get_absolute_url())[2]
+    assert "Repair café" in page or "Changé en douce" in page
+    return "Repair café" in page
+
+
+def test_changing_a_project_leaves_the_other_project_pages_cached(
+    django_capture_on_commit_callbacks,
+):
+    owner, a, b = _two_cached_projects()
+    get("/projets/")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_project(
+            actor=owner,
+            project_id=a.pk,
+            title="Verger partagé",
+            summary="",
+            description="",
+            stage=a.stage,
+            neighbourhood=None,
+            links=[],
+        )
+    assert "Verger partagé" in get(a.get_absolute_url())[2]
+    assert _b_still_cached(b)
+    # The other pages still go by the one version: the list shows both changes.
+    listing = get("/projets/")[2]
+    assert "Verger partagé" in listing and "Changé en douce" in listing
+
+
+def _join(a, b):
+    Membership.objects.create(project=a, user=make_user("Chloé Nouvelle"))
+    return "Chloé Nouvelle"
+
+
+def _leave(a, b):
+    chloe = make_user("Chloé Partante")
+    membership = Membership.objects.create(project=a, user=chloe)
+    get(a.get_absolute_url())  # cached with her in the team
+    membership.delete()
+    return lambda page: "Chloé Partante" not in page
+
+
+def _rename_a_member(a, b):
+    member = a.memberships.get().user
+    member.display_name = "Awa Renommée"
+    member.save()
+    return "Awa Renommée"
+
+
+def _follow(a, b):
+    Follow.objects.create(project=a, user=make_user())
+    return "1 personne le suit"
+
+
+def _publish_a_call(a, b):
+    Call.objects.create(project=a, title="Une affiche", description="…", time_asked="2 h")
+    return "Une affiche"
+
+
+def _a_skill_on_a_call(a, b):
+    call = Call.objects.create(project=a, title="Un site", description="…", time_asked="2 h")
+    get(a.get_absolute_url())
+    call.skills.add(Skill.objects.create(name="Graphisme", slug="graphisme"))
+    return "Graphisme"
+
+
+def _fill_a_call(a, b):
+    call = Call.objects.create(project=a, title="Un site", description="…", time_asked="2 h")
+    get(a.get_absolute_url())
+    call.status = Call.Status.FILLED
+    call.save()
+    return "pourvu"
+
+
+def _open_a_board(a, b):
+    make_board(a.owner, project=a, title="Idées du jardin")
+    return "Idées du jardin"
+
+
+def _lock_a_board(a, b):
+    board = make_board(a.owner, project=a, title="Idées du jardin")
+    get(a.get_absolute_url())
+    board.locked = True
+    board.save()
+    return "verrouillé"
+
+
+def _move_a_board_away(a, b):
+    board = make_board(b.owner, project=b, title="Idées voyageuses")
+    get(b.get_absolute_url())  # B cached with it (B is dropped here, as it should be)
+    board = Board.objects.get(pk=board.pk)
+    board.project = a
+    board.save()
+    # Both pages are dropped: A shows it now, and B no longer does.
+    assert "Idées voyageuses" not in get(b.get_absolute_url())[2]
+    return "Idées voyageuses"
+
+
+def _a_partner_accepts(a, b):
+    SupportRequest.objects.create(
+        project=a,
+        partner=make_partner("France Active"),
+        step="financement",
+        message="Un prêt ?",
+        status=SupportRequest.Status.ACCEPTED,
+    )
+    return "France Active"
+
+
+def _answer_a_need(a, b):
+    need = Need.objects.create(
+        territory=a.territory, title="Réparer plutôt que jeter", slug="reparer", description="…"
+    )
+    Answer.objects.create(need=need, project=a)
+    return "Réparer plutôt que jeter"
+
+
+def _add_a_theme(a, b):
+    a.themes.add(make_theme("Environnement"))
+    return "Environnement"
+
+
+def _give_it_a_workshop_origin(a, b):
+    workshop = Workshop.objects.create(
+        territory=a.territory,
+        title="Atelier du printemps",
+        starts_at=timezone.now(),
+        facilitator=a.owner,
+        question="Que faire du jardin ?",
+    )
+    ProposalOutcome.objects.create(workshop=workshop, project=a)
+    return "Atelier du printemps"
+
+
+def _rename_its_workshop(a, b):
+    workshop = Workshop.objects.create(
+        territory=a.territory,
+        title="Atelier du printemps",
+        starts_at=timezone.now(),
+        facilitator=a.owner,
+        question="Que faire du jardin ?",
+    )
+    ProposalOutcome.objects.create(workshop=workshop, project=a)
+    get(a.get_absolute_url())
+    workshop.title = "Atelier du 21 juin"
+    workshop.save()
+    return "Atelier du 21 juin"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _join,
+        _leave,
+        _rename_a_member,
+        _follow,
+        _publish_a_call,
+        _a_skill_on_a_call,
+        _fill_a_call,
+        _open_a_board,
+        _lock_a_board,
+        _move_a_board_away,
+        _a_partner_accepts,
+        _answer_a_need,
+        _add_a_theme,
+        _give_it_a_workshop_origin,
+        _rename_its_workshop,
+    ],
+)
+def test_every_change_a_project_page_shows_drops_that_page_only(
+    change, django_capture_on_commit_callbacks
+):
+    _, a, b = _two_cached_projects()
+    with django_capture_on_commit_callbacks(execute=True):
+        shown = change(a, b)
+    page = get(a.get_absolute_url())[2]
+    assert shown(page) if callable(shown) else shown in page
+    if change is not _move_a_board_away:
+        assert _b_still_cached(b)
+
+
+@pytest.mark.parametrize("what", ["theme", "partner", "need", "skill", "neighbourhood"])
+def test_renaming_what_project_pages_show_drops_those_pages(
+    what, django_capture_on_commit_callbacks
+):
+    _, a, b = _two_cached_projects()
+    theme, partner = make_theme("Environnement"), make_partner("France Active")
+    need = Need.objects.create(territory=a.territory, title="Réparer", slug="r", description="…")
+    skill = Skill.objects.create(name="Graphisme", slug="graphisme")
+    place = Neighbourhood.objects.create(territory=a.territory, name="Les Blagis", slug="blagis")
+    with django_capture_on_commit_callbacks(execute=True):
+        a.themes.add(theme)
+        SupportRequest.objects.create(
+            project=a, partner=partner, step="test", status=SupportRequest.Status.ACCEPTED
+        )
+        Answer.objects.create(need=need, project=a)
+        call = Call.objects.create(project=a, title="Un site", description="…", time_asked="1 h")
+        call.skills.add(skill)
+        a.neighbourhood = place
+        a.save()
+    get(a.get_absolute_url())
+    row = {
+        "theme": theme,
+        "partner": partner,
+        "need": need,
+        "skill": skill,
+        "neighbourhood": place,
+    }[what]
+    with django_capture_on_commit_callbacks(execute=True):
+        setattr(row, "title" if what == "need" else "name", "Un nom tout neuf")
+        row.save()
+    assert "Un nom tout neuf" in get(a.get_absolute_url())[2]
+    assert _b_still_cached(b)  # which does not show it
+    with django_capture_on_commit_callbacks(execute=True):
+        row.delete()  # its links may go without a signal: every project page goes
+    assert "Un nom tout neuf" not in get(a.get_absolute_url())[2]
+    assert not _b_still_cached(b)
+
+
+def test_changes_no_project_page_shows_leave_them_all_cached(
+    django_capture_on_commit_callbacks,
+):
+    _, a, b = _two_cached_projects()
+    Project.objects.filter(pk=a.pk).update(title="Changé en douce aussi")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_user("Nouvelle venue")  # a sign-up
+        partner = make_partner("France Active")  # a partner no project works with yet
+        partner.managers.add(make_user())
+    assert "Jardin partagé" in get(a.get_absolute_url())[2]
+    assert _b_still_cached(b)
+    assert "France Active" in get("/partenaires/")[2]  # while the directory shows it
+
+
+def test_a_page_rendered_while_its_project_changed_is_not_kept_as_current():
+    owner = make_user("Awa")
+    project = make_project(owner, title="Jardin partagé")
+    url = project.get_absolute_url()
+    changed = []
+
+    def change_during_the_render(sender, template, **kwargs):
+        # The render has read the project; the change commits and is stamped before the page
+        # is stored: the page must not count as showing it.
+        if template.name == "projects/detail.html" and not changed:
+            changed.append(1)
+            Project.objects.filter(pk=project.pk).update(title="Verger partagé")
+            page_cache.bump(projects={project.pk})
+
+    template_rendered.connect(change_during_the_render)
+    try:
+        assert "Jardin partagé" in get(url)[2]
+    finally:
+        template_rendered.disconnect(change_during_the_render)
+    assert "Verger partagé" in get(url)[2]
+
+
+def test_a_missing_stamp_counts_as_a_change(django_capture_on_commit_callbacks):
+    project = make_project(make_user(), title="Jardin partagé")
+    url = project.get_absolute_url()
+    get(url)
+    Project.objects.filter(pk=project.pk).update(title="Verger partagé")
+    cache.delete(page_cache.PROJECT_KEY.format(project.pk))  # evicted, say
+    assert "Verger partagé" in get(url)[2]
+
+
+def test_a_many_to_many_change_from_the_other_side_names_its_projects():
+    project, theme = make_project(make_user()), make_theme("Environnement")
+    change = {"instance": theme, "model": Project, "action": "post_add", "pk_set": {project.pk}}
+    assert page_cache.projects_shown(Project.themes.through, change) == {project.pk}
+    cleared = {**change, "action": "post_clear", "pk_set": None}
+    assert page_cache.projects_shown(Project.themes.through, cleared) is None  # all of them

@@ -147,21 +147,36 @@ def test_the_project_list_under_each_sort_and_filter(client, town, params):
 def test_the_project_page(client, town):
     def page(town):
         project = town.projects[0]
-        for n in range(len(town.projects)):  # its team, followers, boards and partners grow
-            project.memberships.get_or_create(user=make_user())
+        # Its team, followers, boards, partners, calls and their skills, themes and the needs
+        # it answers grow; the view reads only some columns of each, and none of the others
+        # may be read one row at a time.
+        for n in range(len(town.projects)):
+            tag = f"{len(town.projects)}-{n}"
+            project.memberships.get_or_create(user=make_user(f"Membre {tag}"))
             Follow.objects.create(project=project, user=make_user())
             make_board(town.owner, project=project, title=f"Tableau {n}")
             SupportRequest.objects.create(
                 project=project,
-                partner=make_partner(f"Partenaire {len(town.projects)}-{n}"),
+                partner=make_partner(f"Partenaire {tag}"),
                 step="test",
                 message="…",
                 status=SupportRequest.Status.ACCEPTED,
             )
+            call = Call.objects.create(
+                project=project, title=f"Appel {tag}", description="…", time_asked="1 h"
+            )
+            call.skills.add(Skill.objects.create(name=f"Savoir {tag}", slug=f"savoir-{tag}"))
+            project.themes.add(make_theme(f"Thème {tag}"))
+            need = Need.objects.create(
+                territory=make_territory(), title=f"Besoin {tag}", slug=f"besoin-{tag}"
+            )
+            Answer.objects.create(need=need, project=project, declared_by=town.owner)
         return project.get_absolute_url()
 
     count, html = grows_not(client, town, page)
     assert "Tableau 5" in html and "Partenaire 6-5" in html and "Une affiche 0" in html
+    for shown in ("Membre 6-5", "Appel 6-5", "Savoir 6-5", "Thème 6-5", "Besoin 6-5"):
+        assert shown in html
     assert count <= 12
 
 
