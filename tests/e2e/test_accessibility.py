@@ -137,3 +137,46 @@ def test_the_workshop_pages_have_no_serious_issue(person):
     ):
         facilitator.goto(url)
         assert serious_violations(facilitator) == [], url
+
+
+def test_the_moderation_pages_have_no_serious_issue(person):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from backend.meetings import services as meetings
+    from backend.moderation import services as moderation
+    from chat import services as chat
+    from chat.models import RoomKind
+    from tests.factories import make_project, make_theme
+
+    louise, awa = make_user("Louise", moderator=True), make_user("Awa")
+    theme = make_theme("Solidarité")
+    project = make_project(awa, title="Repair Café")
+    project.themes.set([theme])
+    room = chat.get_or_create_room(project=project, kind=RoomKind.OPEN)
+    message = chat.send_message(actor=awa, room_id=room.pk, text="Bonjour à tous").result
+    moderation.report_content(actor=louise, kind="message", target_id=message.pk, reason="spam")
+    meeting = meetings.create_meeting(
+        actor=louise,
+        title="Rencontre solidarité",
+        starts_at=timezone.now() + timedelta(days=7),
+        place="Salle des fêtes",
+        themes=[theme],
+        capacity=30,
+    )
+    page = person(louise)
+    page.goto("/moderation/")
+    expect(page.locator("#activity-status")).to_have_text("En direct.")
+    expect(page.locator("#activity-feed .activity-line")).to_have_count(2)
+    assert serious_violations(page) == []
+    for url in (
+        "/moderation/signalements/",
+        "/moderation/journal/",
+        "/moderation/tableau-de-bord/",
+        "/rencontres/",
+        f"/rencontres/{meeting.pk}/",
+        "/rencontres/nouvelle/",
+    ):
+        page.goto(url)
+        assert serious_violations(page) == [], url
