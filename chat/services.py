@@ -24,7 +24,7 @@ from chat import rules
 from chat.models import MESSAGE_TEXT_MAX, Mention, Message, ReadMarker, Room, RoomKind
 from chat.selectors import message_data, quote_data
 from notifications.models import Kind
-from notifications.services import notify
+from notifications.services import notify, rewrite_bodies
 from realtime import publish, streams
 from realtime.auth import actor_of, client_key
 from realtime.errors import Forbidden, Invalid, NotFound
@@ -200,6 +200,7 @@ def hide_message(*, actor, room: Room, message_id: int, op_id: str = "") -> Appl
         key=room.stream_key, ids=list(earlier), redacted={}, private_to=streams.NO_READER
     )
     _requote(room, message)
+    rewrite_bodies(kind=Kind.MENTION, url=mention_url(room, message), body="")
     applied = _emit(room, actor, op_id, "message.hidden", {"message": message_data(message)})
     return Applied(seq=applied.seq, result=message)
 
@@ -214,6 +215,7 @@ def unhide_message(*, actor, room: Room, message_id: int, op_id: str = "") -> Ap
     earlier = streams.events_of(room.stream_key).filter(data__message__id=message.pk)
     streams.restrict_events(key=room.stream_key, ids=list(earlier), redacted=None)
     _requote(room, message)
+    rewrite_bodies(kind=Kind.MENTION, url=mention_url(room, message), body=message.text[:300])
     applied = _emit(room, actor, op_id, "message.unhidden", {"message": message_data(message)})
     return Applied(seq=applied.seq, result=message)
 
@@ -319,6 +321,10 @@ def _mention(actor, room: Room, message: Message) -> None:
         title=_("%(name)s vous mentionne dans « %(room)s »")
         % {"name": actor.public_name, "room": where},
         body=message.text[:300],
-        url=f"{room.get_absolute_url()}#message-{message.pk}",
+        url=mention_url(room, message),
         actor=actor,
     )
+
+
+def mention_url(room: Room, message: Message) -> str:
+    return f"{room.get_absolute_url()}#message-{message.pk}"

@@ -45,6 +45,24 @@ def notification_data(n: Notification) -> dict:
     }
 
 
+def rewrite_bodies(*, kind: str, url: str, body: str) -> int:
+    """Give the notifications of this kind pointing at `url` a new body, in their rows and in
+    the logged events of their people's streams (a moderator hid what they quoted: a reload,
+    a replay or a digest no longer carries it; restoring puts it back). Returns how many."""
+    changed = list(Notification.objects.filter(kind=kind, url=url).exclude(body=body))
+    if not changed:
+        return 0
+    Notification.objects.filter(pk__in=[n.pk for n in changed]).update(body=body)
+    for notification in changed:
+        notification.body = body
+        key = stream_key(notification.user_id)
+        logged = streams.events_of(key).filter(data__notification__id=notification.pk)
+        for event in logged:
+            data = {**event.data, "notification": notification_data(notification)}
+            streams.rewrite_event_data(key=key, event_id=event.pk, data=data)
+    return len(changed)
+
+
 def channels_of(user_ids: Iterable[int], kind: str) -> dict[int, str]:
     """Each person's choice for this kind (live only unless they said otherwise)."""
     chosen = dict(

@@ -2,7 +2,7 @@ from boards import services as board_services
 from chat import services as chat_services
 from chat.models import RoomKind
 from tests.factories import make_board, make_project, make_territory, make_user
-from tests.realtime.conftest import board_client  # noqa: F401  (the fixture, for board sockets)
+from tests.realtime.conftest import board_client, layer  # noqa: F401  (fixtures for sockets)
 
 
 def make_scene():

@@ -3,7 +3,6 @@
 import asyncio
 import contextlib
 import json
-
 from datetime import timedelta
 
 import pytest
@@ -32,7 +31,7 @@ from tests.factories import (
     make_theme,
     make_user,
 )
-from tests.realtime.conftest import Client, db, layer  # noqa: F401  (the fixture)
+from tests.realtime.conftest import Client, db
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

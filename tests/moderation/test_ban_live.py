@@ -9,7 +9,7 @@ from backend.moderation import services
 from chat import services as chat_services
 from chat.models import RoomKind
 from tests.factories import make_board, make_project, make_user
-from tests.realtime.conftest import Client, db, layer  # noqa: F401  (the fixture)
+from tests.realtime.conftest import Client, db
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

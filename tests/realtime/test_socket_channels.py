@@ -4,7 +4,7 @@ import pytest
 from channels.layers import get_channel_layer
 
 from tests.factories import make_board, make_project, make_user
-from tests.realtime.conftest import Client, db, layer  # noqa: F401  (the fixture)
+from tests.realtime.conftest import Client, db
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
