@@ -63,16 +63,7 @@ def create_project(*, actor, territory, themes=(), needs=(), image=None, **field
     Membership.objects.create(project=project, user=actor, role=Membership.Role.OWNER)
     project.themes.set(themes)
     _answer_needs(actor, project, needs)
-    activity.record(
-        territory_id=project.territory_id,
-        kind=activity.Kind.PROJECT,
-        actor=actor,
-        excerpt=project.title,
-        url=project.get_absolute_url(),
-        project=project,
-        target=(TargetKind.PROJECT, project.pk),
-        detail=project.stage,
-    )
+    _record(actor, project, activity.Kind.PROJECT)
     return project
 
 
@@ -95,17 +86,22 @@ def update_project(
         _set_image(project, image)
     project.themes.set(themes)
     if project.stage != stage_before:
-        activity.record(
-            territory_id=project.territory_id,
-            kind=activity.Kind.STAGE,
-            actor=actor,
-            excerpt=project.title,
-            url=project.get_absolute_url(),
-            project=project,
-            target=(TargetKind.PROJECT, project.pk),
-            detail=project.stage,
-        )
+        _record(actor, project, activity.Kind.STAGE)
     return project
+
+
+def _record(actor, project: Project, kind: str) -> None:
+    """A line of the territory's activity: a project created, or at a new stage."""
+    activity.record(
+        territory_id=project.territory_id,
+        kind=kind,
+        actor=actor,
+        excerpt=project.title,
+        url=project.get_absolute_url(),
+        project=project,
+        target=(TargetKind.PROJECT, project.pk),
+        detail=project.stage,
+    )
 
 
 def _set_image(project: Project, upload) -> None:
