@@ -272,6 +272,7 @@ class Command(BaseCommand):
         self._partners(territory, people["denis"])
         self._needs(territory, people["moderation"])
         workshop = self._workshop(territory, people["moderation"])
+        self._meeting(people["moderation"], people["awa"])
         reindex_all()
         self.stdout.write(self.style.SUCCESS("Territoire de démonstration prêt : Sceaux."))
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
@@ -305,6 +306,32 @@ class Command(BaseCommand):
             tables=4,
             votes_per_participant=3,
             hidden_until_reveal=True,
+        )
+
+    def _meeting(self, moderator, citizen) -> None:
+        """A meeting on a theme (« rencontre »); Awa cares about the theme and is invited."""
+        from datetime import timedelta
+
+        from backend.meetings import services as meetings
+        from backend.meetings.models import Meeting
+
+        title = "Rencontre solidarité : les associations du quartier"
+        if Meeting.objects.filter(title=title).exists():
+            return
+        theme = Theme.objects.filter(name__istartswith="solidarit").first()
+        if theme is None:
+            return
+        citizen.themes.add(theme)
+        meetings.create_meeting(
+            actor=moderator,
+            title=title,
+            starts_at=(timezone.now() + timedelta(days=10)).replace(
+                hour=18, minute=30, second=0, microsecond=0
+            ),
+            place="Maison des associations",
+            themes=[theme],
+            capacity=40,
+            invite=True,
         )
 
     def _project(self, territory, owner, title, summary) -> Project:
