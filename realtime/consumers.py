@@ -143,8 +143,11 @@ class StreamConsumer(AsyncWebsocketConsumer):
         self.frames_bucket = TokenBucket(conf["OPS_PER_SECOND"] * 5, conf["OPS_BURST"] * 2)
         self.signals_bucket = TokenBucket(conf["SIGNALS_PER_SECOND"], conf["SIGNALS_PER_SECOND"])
         self.strikes = 0
+        since, epoch = self._resume_point()
         try:
-            self.stream_key, sees_all = await database_sync_to_async(self._authorize)()
+            self.stream_key, sees_all, me = await database_sync_to_async(self._authorize)(
+                resuming=since is not None
+            )
         except StreamRefused as refused:
             await self.close(code=refused.code)
             return
@@ -158,9 +161,15 @@ class StreamConsumer(AsyncWebsocketConsumer):
         )
         hub = get_hub()
         await hub.join(self.stream_key, self.sub)
-        since, epoch = self._resume_point()
         known = hub.known_head(self.stream_key)
-        frames, seq = await database_sync_to_async(self._hello)(since, epoch, known)
+        if since is not None and me is not None and known == (since, epoch):
+            # Up to date with what this process already delivered (most of a reconnect storm):
+            # the hello is ready without a second trip to the database thread.
+            hello = {"type": "hello", "stream": self.stream_key, "epoch": epoch, "seq": since}
+            hello.update(replay=True, me=me, limits=self.limits())
+            frames, seq = [streams.dumps(hello)], since
+        else:
+            frames, seq = await database_sync_to_async(self._hello)(since, epoch, known)
         for frame in frames:
             await self._send_text(frame)
         self.sub.start(seq)
@@ -170,11 +179,13 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await get_hub().leave(self.stream_key, self.sub)
             self.sub = None
 
-    def _authorize(self) -> tuple[str, bool]:
+    def _authorize(self, *, resuming: bool = False) -> tuple[str, bool, dict | None]:
+        """The stream, whether this reader sees restricted events whole, and for a client
+        resuming, its `me` (what it may do now: a replay brings whatever changes it)."""
         self.person = actor_of(self.user)
         self.client = client_key(self.user)
         key = self.authorize()
-        return key, self.sees_all()
+        return key, self.sees_all(), self.me() if resuming else None
 
     def _resume_point(self) -> tuple[int | None, str]:
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))

@@ -4,6 +4,7 @@ import pytest
 
 from boards import services
 from realtime import streams
+from realtime.consumers import StreamConsumer
 from tests.factories import make_board, make_project, make_user
 from tests.realtime.conftest import Client, db
 
@@ -22,20 +23,24 @@ async def test_a_socket_resuming_at_the_hub_s_head_reads_no_stream_row(monkeypat
     _, created = await first.receive_until("event", name="card.created")
     at, epoch = created["seq"], hello["epoch"]
 
-    heads = []
-    original = streams.head
+    heads, hellos = [], []
+    original, original_hello = streams.head, StreamConsumer._hello
     monkeypatch.setattr(streams, "head", lambda key: heads.append(key) or original(key))
+    monkeypatch.setattr(
+        StreamConsumer, "_hello", lambda self, *a: hellos.append(a) or original_hello(self, *a)
+    )
     again = Client(f"/ws/boards/{board.pk}/?since={at}&epoch={epoch}", reader)
     back = await again.connect()
     assert back["replay"] is True and back["seq"] == at
-    assert heads == []
+    assert back["me"]["id"] == reader.pk and back["me"]["can_write"] is True
+    assert heads == [] and hellos == []  # one trip to the database thread, not two
 
     # From before the head: the missed event is replayed, still without reading the head.
     late = Client(f"/ws/boards/{board.pk}/?since={hello['seq']}&epoch={epoch}", reader)
     resumed = await late.connect()
     _, replayed = await late.receive_until("event", name="card.created")
     assert resumed["seq"] == at and replayed["data"]["card"]["text"] == "Avant"
-    assert heads == []
+    assert heads == [] and len(hellos) == 1
 
     # A wrong epoch still gets a snapshot, read afresh.
     stale = Client(f"/ws/boards/{board.pk}/?since={at}&epoch=nope", reader)
