@@ -2,7 +2,7 @@
 
     python bench/pages.py [--clients 50] [--duration 10] [--warmup 2] [--pages home,search]
                           [--dataset 5000,1000,100000] [--processes 1] [--server daphne]
-                          [--reuse DIR]
+                          [--reuse DIR] [--warm] [--churn 2]
 
 A fresh database gets bench/dataset.py's territory (5,000 members, 1,000 projects, a board per
 project, 100,000 cards); the app runs under daphne in its own process with DEBUG off and its
@@ -21,6 +21,10 @@ page scenario only reads).
 The clients send no cookie: they are anonymous visitors, whose pages the app caches
 (backend/pages/cache.py). Each run starts with empty caches (they live in the server
 processes); `PAGE_CACHE_SECONDS=0` in the environment measures Django rendering every page.
+`--warm` fetches every URL a page draws once before measuring it. `--churn 2` commits that
+many changes a second while a page is measured, as members do on a busy day (a follow or an
+unfollow of a random project, through the ORM, in a process of its own; the servers then
+share a real Redis, where the change invalidates pages).
 
 Prints a Markdown table (requests/s, latency percentiles, errors per page) and, on its last
 line, the result as one JSON object. `run()` and `table()` are what bench/run.py imports.
@@ -69,6 +73,22 @@ EVERY: dict[str, Callable[[dict], list[str]]] = {
     "search": lambda data: [f"/recherche/?q={word}" for word in data["search_words"]],
 }
 HOST = "127.0.0.1"
+# --churn: run by `manage.py shell` with the app's environment; RATE is changes a second.
+CHURN = """
+import random, time
+from django.contrib.auth import get_user_model
+from backend.projects.models import Follow, Project
+projects = list(Project.objects.values_list("pk", flat=True))
+people = list(get_user_model().objects.values_list("pk", flat=True)[:1000])
+rng = random.Random(11)
+while True:
+    follow, created = Follow.objects.get_or_create(
+        project_id=rng.choice(projects), user_id=rng.choice(people)
+    )
+    if not created:
+        follow.delete()
+    time.sleep(1 / RATE)
+"""
 
 
 class BadResponse(Exception):
@@ -228,6 +248,7 @@ def run(
     processes: int = 1,
     reuse: Path | None = None,
     warm: bool = False,
+    churn: float = 0,
 ) -> dict:
     """Build the dataset (`sizes`: members, projects, cards; the defaults of bench/dataset.py
     if empty), serve the app under `processes` daphne (or uvicorn) processes, measure each
@@ -241,7 +262,7 @@ def run(
             workdir = reuse
             workdir.mkdir(parents=True, exist_ok=True)
         env, data = prepare(workdir, sizes)
-        if processes > 1:  # the documented layout: several processes need a shared Redis
+        if processes > 1 or churn:  # several processes, or the churn's, share a Redis
             redis = RedisServer().start()
             stack.callback(redis.stop)
             env = {**env, "REDIS_URL": redis.url}
@@ -255,8 +276,11 @@ def run(
 
             if warm:
                 asyncio.run(_visit_all(ports, EVERY[name](data), clients))
-            asyncio.run(_load(ports, next_path, clients=clients, seconds=warmup))
-            result = asyncio.run(_load(ports, next_path, clients=clients, seconds=duration))
+            with contextlib.ExitStack() as changing:
+                if churn:
+                    changing.enter_context(_churning(env, churn))
+                asyncio.run(_load(ports, next_path, clients=clients, seconds=warmup))
+                result = asyncio.run(_load(ports, next_path, clients=clients, seconds=duration))
             results.append({"page": name, **result})
             lat = result["latency_ms"]
             print(
@@ -270,11 +294,27 @@ def run(
         "server": server,
         "processes": processes,
         "warm": warm,
+        "churn_per_s": churn,
         "clients": clients,
         "duration_s": duration,
         "dataset": {key: data[key] for key in counts},
         "pages": results,
     }
+
+
+@contextlib.contextmanager
+def _churning(env: dict, rate: float):
+    """`rate` committed changes a second, from another process, until the block ends."""
+    script = f"RATE = {rate!r}\n{CHURN}"
+    process = subprocess.Popen([PY, "manage.py", "shell", "-c", script], cwd=ROOT, env=env)
+    try:
+        time.sleep(1)  # Django set up, the first changes made
+        if process.poll() is not None:
+            raise SystemExit("the churn process stopped")
+        yield
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def table(result: dict) -> str:
@@ -308,6 +348,9 @@ def main() -> None:
     parser.add_argument(
         "--warm", action="store_true", help="fetch every URL a page draws once before measuring"
     )
+    parser.add_argument(
+        "--churn", type=float, default=0, help="changes committed a second while measuring"
+    )
     args = parser.parse_args()
     result = run(
         clients=args.clients,
@@ -319,6 +362,7 @@ def main() -> None:
         processes=args.processes,
         reuse=args.reuse,
         warm=args.warm,
+        churn=args.churn,
     )
     print(table(result))
     print(json.dumps(result))
