@@ -313,10 +313,10 @@ class Command(BaseCommand):
         from datetime import timedelta
 
         from backend.meetings import services as meetings
-        from backend.meetings.models import Meeting
 
         title = "Rencontre solidarité : les associations du quartier"
-        if Meeting.objects.filter(title=title).exists():
+        territory = moderator.territory
+        if territory.meetings.filter(title=title).exists():
             return
         theme = Theme.objects.filter(name__istartswith="solidarit").first()
         if theme is None:
