@@ -51,10 +51,24 @@ def connect() -> None:
         post_delete.connect(deleted, sender=model, weak=False, dispatch_uid=f"search-del-{kind}")
         themes = getattr(model, "themes", None)
         if themes is not None:
+            field = themes.field
 
-            def themes_changed(sender, instance, action, index=index, **kwargs):
-                if action in {"post_add", "post_remove", "post_clear"}:
-                    transaction.on_commit(partial(_reindex, index, instance))
+            def themes_changed(
+                sender, instance, action, reverse, model, pk_set, index=index, field=field, **kw
+            ):
+                if not reverse:
+                    if action in {"post_add", "post_remove", "post_clear"}:
+                        transaction.on_commit(partial(_reindex, index, instance))
+                    return
+                # From the theme's side (`theme.projects.add(…)`): the rows are in pk_set, or,
+                # for a clear, those linked just before it.
+                if action == "pre_clear":
+                    linked = sender.objects.filter(**{field.m2m_reverse_field_name(): instance.pk})
+                    pk_set = set(linked.values_list(field.m2m_field_name(), flat=True))
+                elif action not in {"post_add", "post_remove"}:
+                    return
+                for row in model._default_manager.filter(pk__in=pk_set or ()):
+                    transaction.on_commit(partial(_reindex, index, row))
 
             m2m_changed.connect(
                 themes_changed,

@@ -62,6 +62,17 @@ def test_the_partner_offers_and_theme_changes_reach_the_index():
     assert not Document.objects.filter(kind="partner").exists()
 
 
+def test_themes_changed_from_the_theme_s_side_reach_the_index():
+    active, ess = make_partner("France Active"), make_partner("Réseau ESS")
+    theme = make_theme("Agriculture urbaine")
+    theme.partners.add(active, ess)
+    assert sorted(titles("agriculture")) == ["France Active", "Réseau ESS"]
+    theme.partners.remove(ess)
+    assert titles("agriculture") == ["France Active"]
+    theme.partners.clear()
+    assert titles("agriculture") == []
+
+
 def test_the_search_page_groups_counts_and_escapes(client):
     owner = make_user("Awa")
     make_project(owner, title="<b>Équipe</b> verte")
