@@ -135,30 +135,6 @@ def hidden_card_count(board: Board) -> int:
     return board.cards.filter(deleted_at__isnull=True, hidden_at__isnull=True).count()
 
 
-def voted_cards(board: Board, user) -> list[int]:
-    if not rules.is_signed_in(user):
-        return []
-    return list(
-        Vote.objects.filter(
-            board=board, voter=user, card__isnull=False, card__deleted_at__isnull=True
-        )
-        .order_by("card_id")
-        .values_list("card_id", flat=True)
-    )
-
-
-def voted_groups(board: Board, user) -> list[int]:
-    if not rules.is_signed_in(user):
-        return []
-    return list(
-        Vote.objects.filter(
-            board=board, voter=user, group__isnull=False, group__deleted_at__isnull=True
-        )
-        .order_by("group_id")
-        .values_list("group_id", flat=True)
-    )
-
-
 def votes_of(board: Board, user) -> tuple[list[int], list[int]]:
     """This person's votes on the board: the cards, then the groups (one query for both).
 

@@ -27,7 +27,7 @@ from django.conf import settings
 
 from realtime import publish, streams
 from realtime.protocol import CLOSE_TOO_SLOW, CLOSE_UNAUTHENTICATED
-from realtime.publish import group_name
+from realtime.publish import HUB_GROUP, group_name
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +41,6 @@ PRESENCE_DEBOUNCE = 0.15
 PRESENCE_PER_SOCKET = 0.001  # seconds between presence frames, per socket of the stream
 PRESENCE_HEARTBEAT = 20.0
 PRESENCE_EXPIRY = 3 * PRESENCE_HEARTBEAT
-# Every process's hub is in this group: what concerns all of them (who is connected in each
-# territory, a person's sockets to close) goes there, not to a stream.
-HUB_GROUP = "hub.all"
 CENSUS_INTERVAL = 5.0  # seconds between a process's census of its signed-in sockets
 CENSUS_EXPIRY = 3 * CENSUS_INTERVAL
 # The socket fell behind or saw a hole: the client reconnects and resumes from its seq.

@@ -35,6 +35,11 @@ _loop_thread: int | None = None
 _deliver_here: Callable[[str, int, Delivery], None] | None = None
 
 
+# Every process's hub is in this group: what concerns all of them (who is connected in each
+# territory, a person's sockets to close) goes there, not to a stream.
+HUB_GROUP = "hub.all"
+
+
 def group_name(key: str) -> str:
     """Channel-layer group of a stream (`board:42` → `stream.board.42`)."""
     return "stream." + key.replace(":", ".")
@@ -90,16 +95,7 @@ def publish_signal_on_commit(key: str, frame: str) -> None:
 
 def send_signal(key: str, frame: str) -> None:
     message = {"type": "stream.signal", "stream": key, "frame": frame, "sender": None}
-    loop = _loop
-    if loop is not None and loop.is_running() and threading.get_ident() != _loop_thread:
-        asyncio.run_coroutine_threadsafe(
-            get_channel_layer().group_send(group_name(key), message), loop
-        )
-        return
-    try:
-        async_to_sync(get_channel_layer().group_send)(group_name(key), message)
-    except Exception:
-        logger.exception("could not send a signal to %s", key)  # a signal may be lost
+    _send_soon(group_name(key), message, f"a signal to {key}")  # a signal may be lost
 
 
 def close_person_sockets(person_id: int) -> None:
@@ -109,14 +105,18 @@ def close_person_sockets(person_id: int) -> None:
 
 
 def send_close_person(person_id: int) -> None:
-    from realtime.hub import HUB_GROUP
-
     message = {"type": "hub.close_person", "person": person_id}
+    _send_soon(HUB_GROUP, message, f"the close of person {person_id}'s sockets")
+
+
+def _send_soon(group: str, message: dict, what: str) -> None:
+    """Hand a message to the process's loop and return (from a worker thread), or send it
+    here and now (no loop running, or on the loop's own thread: tests, commands)."""
     loop = _loop
     if loop is not None and loop.is_running() and threading.get_ident() != _loop_thread:
-        asyncio.run_coroutine_threadsafe(get_channel_layer().group_send(HUB_GROUP, message), loop)
+        asyncio.run_coroutine_threadsafe(get_channel_layer().group_send(group, message), loop)
         return
     try:
-        async_to_sync(get_channel_layer().group_send)(HUB_GROUP, message)
+        async_to_sync(get_channel_layer().group_send)(group, message)
     except Exception:
-        logger.exception("could not close the sockets of person %s", person_id)
+        logger.exception("could not send %s", what)

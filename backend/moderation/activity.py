@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -98,11 +98,6 @@ def record(
     )
 
 
-def line(event: Event, key: str) -> dict:
-    """A logged line as the page's script gets it live (the same `event` frame)."""
-    return streams.event_frame(key, event)
-
-
 def latest(
     territory_id: int, *, before: int | None = None, filters: dict | None = None
 ) -> list[dict]:
@@ -118,7 +113,7 @@ def latest(
     found = []
     for event in events[:SCAN_MAX].iterator(chunk_size=200):
         if matches(event.data, filters or {}):
-            found.append(line(event, key))
+            found.append(streams.event_frame(key, event))  # as the page gets it live
             if len(found) == PAGE:
                 break
     return found
@@ -165,12 +160,14 @@ def counters(territory_id: int, *, connected: int) -> dict:
     messages = Message.objects.filter(
         room__project__territory_id=territory_id, created_at__gte=since, deleted_at__isnull=True
     )
+    cards = cards.aggregate(n=Count("pk"), places=Count("board_id", distinct=True))
+    messages = messages.aggregate(n=Count("pk"), places=Count("room_id", distinct=True))
     return {
         "connected": connected,
-        "boards": cards.values("board_id").distinct().count(),
-        "rooms": messages.values("room_id").distinct().count(),
-        "cards": cards.count(),
-        "messages": messages.count(),
+        "boards": cards["places"],
+        "rooms": messages["places"],
+        "cards": cards["n"],
+        "messages": messages["n"],
     }
 
 
