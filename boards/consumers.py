@@ -15,6 +15,7 @@ from boards.models import (
 )
 from realtime import protocol
 from realtime.consumers import StreamConsumer, StreamRefused
+from realtime.prepared import PreparedQuery
 from realtime.protocol import ID, OPTIONAL_ID, Field
 
 TEXT = Field(str, max_length=CARD_TEXT_MAX, min_length=1)
@@ -22,6 +23,10 @@ OPTIONAL_TEXT = Field(str, required=False, max_length=CARD_TEXT_MAX, min_length=
 COLOR = Field(str, required=False, choices=tuple(CardColor.values))
 COLUMN_TITLE = Field(str, max_length=COLUMN_TITLE_MAX, min_length=1)
 GROUP_TITLE = Field(str, max_length=GROUP_TITLE_MAX, min_length=1)
+
+
+# Every socket reads its board first (a reconnect storm, thousands a second): built once.
+_board_by_pk = PreparedQuery(lambda pk: Board.objects.filter(pk=pk)[:1], int)
 
 
 class BoardConsumer(StreamConsumer):
@@ -64,7 +69,7 @@ class BoardConsumer(StreamConsumer):
 
     def authorize(self) -> str:
         board_id = self.scope["url_route"]["kwargs"]["board_id"]
-        board = Board.objects.select_related("project").filter(pk=board_id).first()
+        board = _board_by_pk.first(board_id) if type(board_id) is int else None
         if board is None:
             raise StreamRefused(protocol.CLOSE_NOT_FOUND)
         if not rules.can_read_board(self.user, board):

@@ -14,7 +14,9 @@ as one proposal. The countdown is the team's.
 
 from __future__ import annotations
 
+from backend.projects.models import Membership
 from boards.models import Board, Card, Phase
+from realtime.prepared import PreparedQuery
 
 # What each phase lets participants do.
 PHASE_ALLOWS = {
@@ -44,8 +46,19 @@ def is_board_team(user, board: Board) -> bool:
     # answer lives on the row object, which lives no longer than that op or hello.
     known = board.__dict__.setdefault("_team_of", {})
     if user.pk not in known:
-        known[user.pk] = board.project.memberships.filter(user=user).exists()
+        known[user.pk] = _membership.first(board.project_id, user.pk) is not None
     return known[user.pk]
+
+
+# Every hello on a project's board asks it (a reconnect storm, thousands a second): the ORM
+# builds the query once.
+_membership = PreparedQuery(
+    lambda project, user: Membership.objects.filter(project_id=project, user_id=user).only("pk")[
+        :1
+    ],
+    int,
+    int,
+)
 
 
 def can_read_board(user, board: Board) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from functools import partial
 from types import SimpleNamespace
 
@@ -61,13 +62,86 @@ def _cookies(scope) -> dict:
 
 def user_from_session(session_key: str | None):
     """The signed-in user of this session (checked as a page would: the session's password
-    hash must still match), or an anonymous user. Synchronous: it reads the database."""
-    from django.conf import settings
-    from django.contrib.auth import get_user
+    hash must still match), or an anonymous user. Synchronous: it reads the database.
+
+    Every socket asks it once, a reconnect storm thousands of times a second: with the
+    default session store and authentication backend, the session row and the user row are
+    read by prepared queries (the ORM builds each query once, not once per socket). Anything
+    off the usual path — another store or backend, a hash that does not match (Django then
+    flushes the session, or renews it after a change of secret key) — goes through Django's
+    own `get_user`, unchanged.
+    """
     from django.contrib.auth.models import AnonymousUser
-    from django.utils.module_loading import import_string
 
     if not session_key:
         return AnonymousUser()
+    user = _user_by_prepared_queries(session_key)
+    if user is not _UNSURE:
+        return user or AnonymousUser()
+    return _user_by_django(session_key)
+
+
+_UNSURE = object()
+_DB_SESSIONS = "django.contrib.sessions.backends.db"
+_MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _user_by_django(session_key: str):
+    from django.conf import settings
+    from django.contrib.auth import get_user
+    from django.utils.module_loading import import_string
+
     session = import_string(settings.SESSION_ENGINE + ".SessionStore")(session_key)
     return get_user(SimpleNamespace(session=session))
+
+
+def _user_by_prepared_queries(session_key: str):
+    """The user, None for an anonymous visitor, or _UNSURE: ask Django."""
+    from django.conf import settings
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.contrib.auth.backends import ModelBackend
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+    from django.utils.crypto import constant_time_compare
+
+    backends = settings.AUTHENTICATION_BACKENDS
+    if settings.SESSION_ENGINE != _DB_SESSIONS or _MODEL_BACKEND not in backends:
+        return _UNSURE
+    row = _queries().session.first(session_key)
+    if row is None or row.expire_date <= timezone.now():
+        return None  # as Django: no session, an anonymous visitor (nothing written)
+    data = SessionStore().decode(row.session_data)
+    if data.get(BACKEND_SESSION_KEY) != _MODEL_BACKEND or SESSION_KEY not in data:
+        return _UNSURE
+    try:
+        user_id = get_user_model()._meta.pk.to_python(data[SESSION_KEY])
+    except Exception:
+        return _UNSURE
+    if type(user_id) is not int:
+        return _UNSURE
+    user = _queries().user.first(user_id)
+    if user is None or not ModelBackend().user_can_authenticate(user):
+        return None
+    session_hash = data.get(HASH_SESSION_KEY)
+    if not session_hash or not constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return _UNSURE
+    return user
+
+
+@functools.cache
+def _queries() -> SimpleNamespace:
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.models import Session
+
+    from realtime.prepared import PreparedQuery
+
+    user_model = get_user_model()
+    return SimpleNamespace(
+        session=PreparedQuery(lambda key: Session.objects.filter(session_key=key)[:1], str),
+        user=PreparedQuery(lambda pk: user_model._default_manager.filter(pk=pk)[:1], int),
+    )
