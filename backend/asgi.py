@@ -10,9 +10,10 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from backend.pages.cache import PageCache  # noqa: E402
 from realtime.routing import websocket_application  # noqa: E402
-from realtime.runtime import tune_garbage_collector  # noqa: E402
+from realtime.runtime import defer_autobahn_debug_formatting, tune_garbage_collector  # noqa: E402
 
 application = ProtocolTypeRouter(
     {"http": PageCache(django_asgi_app), "websocket": websocket_application()}
 )
+defer_autobahn_debug_formatting()
 tune_garbage_collector()
