@@ -85,6 +85,9 @@ class Client:
         self.helloed = asyncio.Event()
         self.ops: dict[str, float] = {}
         self.resyncs = 0
+        # Each attempt: when it began, how it ended ("open", "refused", "timeout"…) and how
+        # long that took (TCP and handshake): what a storm spends its time on.
+        self.attempts: list[tuple[float, str, float]] = []
         self.task: asyncio.Task | None = None  # held here: the loop only holds weak references
 
     def start(self) -> None:
@@ -92,10 +95,14 @@ class Client:
 
     async def run(self) -> None:
         while True:
+            began = time.monotonic()
             try:
                 socket = await open_socket(self._url(), self.origin, self.session)
-            except (OSError, TimeoutError, WebSocketException):
+            except (OSError, TimeoutError, WebSocketException) as error:
+                self.attempts.append((began, failure_kind(error), time.monotonic() - began))
                 socket = None
+            else:
+                self.attempts.append((began, "open", time.monotonic() - began))
             if socket is None or not await self._read(socket):
                 await asyncio.sleep(self._backoff())
 
@@ -111,6 +118,7 @@ class Client:
 
     async def _read(self, socket) -> bool:
         """Read until the socket closes; True if the client must resume at once."""
+        helloed = self.hello_at
         try:
             async for text in socket:
                 if not self._receive(text):
@@ -120,6 +128,8 @@ class Client:
         except WebSocketException:
             pass
         now = time.monotonic()
+        if self.hello_at == helloed:
+            self.attempts.append((now, f"closed before hello ({socket.close_code})", 0.0))
         if socket.close_code == CLOSE_TOO_SLOW and now - self.quick_retry_at > 5:
             self.quick_retry_at = now
             return True
@@ -164,6 +174,14 @@ class Client:
         return True
 
 
+def failure_kind(error: BaseException) -> str:
+    if isinstance(error, ConnectionRefusedError):
+        return "refused"
+    if isinstance(error, TimeoutError):
+        return "timeout"
+    return type(error).__name__
+
+
 async def wait_all(
     clients: list[Client], stamp: Callable[[Client], float], after: float, timeout: float
 ) -> list[float | None]:
@@ -196,6 +214,10 @@ async def serve_commands(conn, clients: list[Client]) -> None:
     loop = asyncio.get_running_loop()
     while True:
         command, *args = await loop.run_in_executor(None, conn.recv)
+        if command == "attempts":  # (after,): the attempts begun since
+            (after,) = args
+            conn.send([a for c in clients for a in c.attempts if a[0] > after])
+            continue
         if command == "open":  # (window, timeout)
             delays = await open_gradually(clients, *args)
         elif command == "hello":  # (after, timeout): every client has a hello after `after`
@@ -232,6 +254,21 @@ class Readers:
             pipe.send(command)
         replies = [pipe.recv() for pipe in self.pipes]
         return [d for delays, _ in replies for d in delays], sum(r for _, r in replies)
+
+    def attempts(self, after: float) -> tuple[dict[str, int], list[float]]:
+        """The attempts begun after `after`: how many ended each way other than open, and
+        how long each open one took to connect."""
+        for pipe in self.pipes:
+            pipe.send(("attempts", after))
+        failures: dict[str, int] = {}
+        connects: list[float] = []
+        for pipe in self.pipes:
+            for _began, outcome, seconds in pipe.recv():
+                if outcome == "open":
+                    connects.append(seconds)
+                else:
+                    failures[outcome] = failures.get(outcome, 0) + 1
+        return failures, connects
 
     def close(self) -> None:
         for process in self.processes:
@@ -342,7 +379,9 @@ def reconnect_storm(server: AppServer, readers: Readers) -> dict:
     listening = time.monotonic() - killed
     delays, resyncs = readers.ask("hello", killed, BACK_TIMEOUT)
     back = spread(delays)
+    failed, connects = readers.attempts(killed)
     log(f"new server listening after {listening:.1f} s, all back after {back['all']} s")
+    log(f"failed attempts in the storm: {failed or 'none'}")
     time.sleep(SETTLE)
     return {
         "server_down_seconds": round(listening, 2),
@@ -352,6 +391,9 @@ def reconnect_storm(server: AppServer, readers: Readers) -> dict:
         "not_back": back["missing"],
         "rss_after_storm_mb": round(server.rss_mb(), 1),
         "resyncs": resyncs,  # clients that saw a hole in seq and resumed, in the whole run
+        "failed_attempts": failed,  # by how they ended, from the kill until all were back
+        "connect_p50_s": round(percentile(connects, 0.50), 3) if connects else None,
+        "connect_p99_s": round(percentile(connects, 0.99), 3) if connects else None,
     }
 
 

@@ -159,13 +159,6 @@ def votes_of(board: Board, user) -> tuple[list[int], list[int]]:
     return cards, groups
 
 
-def votes_used(board: Board, user) -> int:
-    """How much of the board's budget this person has spent: card votes plus group votes."""
-    live_card = Q(card__isnull=False, card__deleted_at__isnull=True)
-    live_group = Q(group__isnull=False, group__deleted_at__isnull=True)
-    return Vote.objects.filter(live_card | live_group, board=board, voter=user).count()
-
-
 def board_me(board: Board, user) -> dict:
     """What this reader may do on the board, and their votes."""
     signed_in = rules.is_signed_in(user)

@@ -46,16 +46,35 @@ from boards.selectors import (
     hidden_card_count,
     live_cards,
     timer_data,
-    votes_used,
+    votes_of,
 )
 from realtime import streams
 from realtime.auth import actor_of, client_key
 from realtime.errors import Conflict, Forbidden, Invalid, Locked, Muted, NotFound
+from realtime.prepared import PreparedQuery
 from realtime.streams import Applied
 
 DEFAULT_COLUMNS = ("Idées", "À creuser", "Retenues")
 # The phases in which a board may keep its cards hidden (an empty phase: a board without them).
 HIDING_PHASES = {"", Phase.WELCOME, Phase.IDEAS}
+
+
+# Read by every op, hundreds a second when a workshop opens its vote: the ORM builds each of
+# these queries once (realtime.prepared).
+_locked_board = PreparedQuery(lambda pk: Board.objects.select_for_update().filter(pk=pk)[:1], int)
+_account_state = PreparedQuery(
+    lambda pk: get_user_model().objects.filter(pk=pk).only("muted_until", "is_active")[:1], int
+)
+_live_card = PreparedQuery(
+    lambda pk, board: Card.objects.filter(
+        pk=pk, board_id=board, deleted_at__isnull=True, hidden_at__isnull=True
+    )[:1],
+    int,
+    int,
+)
+_card_vote = PreparedQuery(
+    lambda card, voter: Vote.objects.filter(card_id=card, voter_id=voter).only("pk")[:1], int, int
+)
 
 
 def board_op(service):
@@ -71,12 +90,7 @@ def board_op(service):
     @transaction.atomic
     def run(*, actor, board_id: int, op_id: str = "", **kwargs) -> Applied:
         # of=("self",): lock the board row only (PostgreSQL refuses FOR UPDATE on an outer join).
-        board = (
-            Board.objects.select_for_update(of=("self",))
-            .select_related("project")
-            .filter(pk=board_id)
-            .first()
-        )
+        board = _locked_board.first(board_id) if type(board_id) is int else None
         if board is None or not rules.can_read_board(actor, board):
             raise NotFound(_("Ce tableau n'existe pas ou vous n'y avez pas accès."))
         check_not_muted(actor)
@@ -99,12 +113,10 @@ def check_not_muted(actor, *, mute_too: bool = True) -> None:
     """
     if not rules.is_signed_in(actor):
         return
-    row = (
-        get_user_model().objects.filter(pk=actor.pk).values_list("muted_until", "is_active").first()
-    )
-    if row is None or not row[1]:
+    account = _account_state.first(actor.pk)
+    if account is None or not account.is_active:
         raise Forbidden(_("Ce compte est suspendu."))
-    until = row[0]
+    until = account.muted_until
     if mute_too and until is not None and until > timezone.now():
         local = timezone.localtime(until)
         raise Muted(
@@ -381,13 +393,13 @@ def vote_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Applied:
     if not rules.can_vote(actor, board):
         raise Forbidden(_("Le vote n'est pas ouvert sur ce tableau pour vous."))
     _check_unlocked(actor, board)
-    card = _card(board, card_id)
+    card = _votable_card(board, card_id)
     if card.group_id is not None:
         raise Conflict(
             _("Cette carte fait partie du groupe « %(title)s » : votez pour le groupe.")
             % {"title": card.group.title}
         )
-    if Vote.objects.filter(card=card, voter=actor).exists():
+    if _card_vote.first(card.pk, actor.pk) is not None:
         raise Conflict(_("Vous avez déjà voté pour cette carte."))
     _check_budget(actor, board)
     Vote.objects.create(card=card, board=board, voter=actor)
@@ -400,7 +412,7 @@ def unvote_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Applie
         raise Forbidden()
     _check_unlocked(actor, board)
     _check_phase(actor, board, "vote")
-    card = _card(board, card_id)
+    card = _votable_card(board, card_id)
     deleted, _rows = Vote.objects.filter(card=card, voter=actor).delete()
     if not deleted:
         raise Conflict(_("Vous n'avez pas voté pour cette carte."))
@@ -647,7 +659,7 @@ def _emit(board: Board, actor, op_id: str, name: str, data: dict, result=None) -
 
 
 def _emit_vote(board: Board, actor, op_id: str, name: str, card: Card) -> Applied:
-    data = {"card": card.pk, "votes": card.votes.count(), "voter": actor.pk}
+    data = {"card": card.pk, "votes": _card_votes(card.pk), "voter": actor.pk}
     return _emit(board, actor, op_id, name, data, card)
 
 
@@ -657,7 +669,8 @@ def _emit_group_vote(board: Board, actor, op_id: str, name: str, group: CardGrou
 
 
 def _check_budget(actor, board: Board) -> None:
-    if votes_used(board, actor) >= board.votes_per_person:
+    cards, groups = votes_of(board, actor)  # one query written in SQL: see votes_of
+    if len(cards) + len(groups) >= board.votes_per_person:
         raise Conflict(
             _("Vous avez utilisé vos %(n)s votes : retirez-en un pour voter ailleurs.")
             % {"n": board.votes_per_person}
@@ -733,6 +746,23 @@ def _card(board: Board, card_id: int, *, deleted: bool = False) -> Card:
         raise NotFound(_("Cette carte n'existe pas ou plus."))
     card.board = board
     return card
+
+
+def _votable_card(board: Board, card_id: int) -> Card:
+    """`_card` for a vote: the card row alone (a vote shows neither its author nor its
+    column), by a prepared query."""
+    card = _live_card.first(card_id, board.pk) if type(card_id) is int else None
+    if card is None:
+        raise NotFound(_("Cette carte n'existe pas ou plus."))
+    card.board = board
+    return card
+
+
+def _card_votes(card_id: int) -> int:
+    """How many votes a card has (in SQL: every vote asks it, see votes_of)."""
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {Vote._meta.db_table} WHERE card_id = %s", [card_id])
+        return cursor.fetchone()[0]
 
 
 def _column(board: Board, column_id: int) -> Column:
