@@ -216,6 +216,14 @@ class PostgresServer:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
+# How every daphne of the project runs (Makefile, Procfile, docs/deploy.md say the same).
+# daphne refuses a WebSocket handshake still pending after 5 s by default; in a reconnect
+# storm most of them are pending behind the others, and each refused one is a handshake done
+# for nothing and a client that backs off (bench/connections.py, 10,000 sockets: 7,782
+# refused or dropped and 10 never back within 120 s with 5 s; all back in 52.7 s with 30 s).
+DAPHNE_OPTIONS = ("--websocket_connect_timeout", "30")
+
+
 class DaphneServer:
     """`daphne backend.asgi:application` on a port (a free one by default), on a database.
 
@@ -266,6 +274,7 @@ class DaphneServer:
                 sys.executable,
                 "-m",
                 "daphne",
+                *DAPHNE_OPTIONS,
                 "-b",
                 self.host,
                 "-p",
