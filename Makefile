@@ -33,7 +33,7 @@ demo: migrate
 ## run: install, migrate, load the demo territory and serve on http://$(HOST):$(PORT)
 run: demo
 	@echo "Faire ensemble : http://$(HOST):$(PORT)/"
-	$(BIN)/daphne --websocket_connect_timeout 30 -b $(HOST) -p $(PORT) backend.asgi:application
+	$(BIN)/daphne --websocket_connect_timeout 30 -e tcp:port=$(PORT):interface=$(HOST):backlog=4096 backend.asgi:application
 
 ## run-cluster: Redis, PostgreSQL (data in .cluster/) and one daphne process per port of
 ## CLUSTER_PORTS, all serving the same boards; Ctrl-C stops everything.

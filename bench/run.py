@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.servers import RedisServer, free_port  # noqa: E402
 from tests.servers import wait_for_port as wait_port  # noqa: E402
-from tools.servers import DAPHNE_OPTIONS  # noqa: E402
+from tools.servers import daphne_arguments  # noqa: E402
 
 PY = sys.executable
 
@@ -85,7 +85,7 @@ def server_command(target: str, port: int) -> list[str]:
             "websockets",
         ]
     app = {"app": "backend.asgi:application", "tutorial": "bench.references.tutorial:application"}
-    return [PY, "-m", "daphne", *DAPHNE_OPTIONS, "-b", "127.0.0.1", "-p", str(port), app[target]]
+    return [PY, "-m", "daphne", *daphne_arguments("127.0.0.1", port), app[target]]
 
 
 @contextlib.contextmanager

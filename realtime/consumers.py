@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from realtime import protocol, streams
 from realtime.auth import actor_of, client_key
+from realtime.batching import get_batcher
 from realtime.errors import Forbidden, Invalid, Refused
 from realtime.hub import Subscription, get_hub
 from realtime.models import Stream
@@ -288,7 +289,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
             raise RateLimited(_("Trop d'opérations : ralentissez un peu."))
         data = protocol.clean_data(schema, frame.data)
         handler = getattr(self, "op_" + frame.op.replace(".", "_"))
-        applied: streams.Applied = await database_sync_to_async(handler)(data, frame.id)
+        # With the other ops waiting for the database thread, in one trip and one transaction.
+        applied: streams.Applied = await get_batcher().apply(handler, data, frame.id)
         self.sub.send_after(
             applied.seq, protocol.ack_frame(frame.id, applied.seq, duplicate=applied.duplicate)
         )

@@ -216,12 +216,30 @@ class PostgresServer:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-# How every daphne of the project runs (Makefile, Procfile, docs/deploy.md say the same).
-# daphne refuses a WebSocket handshake still pending after 5 s by default; in a reconnect
-# storm most of them are pending behind the others, and each refused one is a handshake done
-# for nothing and a client that backs off (bench/connections.py, 10,000 sockets: 7,782
-# refused or dropped and 10 never back within 120 s with 5 s; all back in 52.7 s with 30 s).
-DAPHNE_OPTIONS = ("--websocket_connect_timeout", "30")
+# How every daphne of the project listens and times its handshakes (the Makefile, the
+# Procfile and docs/deploy.md say the same; tests/test_daphne_options.py keeps them together).
+# Both matter when every phone comes back at once after a restart (bench/connections.py,
+# 10,000 sockets on one process, docs/performance.md item 15):
+# - daphne refuses a WebSocket handshake still pending after 5 s by default; in the storm most
+#   are pending behind the others, and each refused one is a handshake done for nothing and a
+#   client that backs off: 7,782 refused or dropped, 10 clients never back within 120 s.
+# - Twisted listens with a backlog of 50: the other connections' SYNs are dropped and each
+#   client's kernel sends it again 1, 3, 7… s later while the server may sit idle. With the
+#   5 s timeout a larger backlog made things worse (more handshakes queued past 5 s); with 30 s
+#   it lets the server work without pause. Linux caps it at net.core.somaxconn (4096).
+# With both: all 10,000 back in 38.2 s (52.7 s with the timeout alone).
+HANDSHAKE_TIMEOUT = 30
+BACKLOG = 4096
+
+
+def daphne_arguments(host: str, port: int | str) -> list[str]:
+    """daphne's arguments before the application: where it listens, and its timeouts."""
+    return [
+        "--websocket_connect_timeout",
+        str(HANDSHAKE_TIMEOUT),
+        "-e",
+        f"tcp:port={port}:interface={host}:backlog={BACKLOG}",
+    ]
 
 
 class DaphneServer:
@@ -274,11 +292,7 @@ class DaphneServer:
                 sys.executable,
                 "-m",
                 "daphne",
-                *DAPHNE_OPTIONS,
-                "-b",
-                self.host,
-                "-p",
-                str(self.port),
+                *daphne_arguments(self.host, self.port),
                 "backend.asgi:application",
             ],
             cwd=ROOT,
