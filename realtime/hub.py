@@ -37,6 +37,8 @@ GAP_WAIT = 0.25  # seconds an out-of-order event waits for the ones before it
 # event whose publish was lost (Redis restarting, say) reaches the sockets from the log within
 # a few seconds, even when no later event reveals the hole.
 HEAD_CHECK = 2.0
+# How many times a socket waiting on another's setup of its stream tries again if it fails.
+JOIN_ATTEMPTS = 3
 PRESENCE_DEBOUNCE = 0.15
 PRESENCE_PER_SOCKET = 0.001  # seconds between presence frames, per socket of the stream
 PRESENCE_HEARTBEAT = 20.0
@@ -221,8 +223,14 @@ class Hub:
 
     # Sockets joining and leaving ---------------------------------------------------------
 
-    async def join(self, key: str, sub: Subscription) -> None:
-        """Register a socket before it reads its snapshot, so that it misses no event."""
+    async def join(self, key: str, sub: Subscription, *, attempts: int = JOIN_ATTEMPTS) -> None:
+        """Register a socket before it reads its snapshot, so that it misses no event.
+
+        The first socket of a stream sets it up (the layer's group, the head); the others wait
+        for it. If that fails (Redis or the database busy for a moment, as in a reconnect
+        storm), the socket that tried gets the error and the waiting ones try again
+        themselves: one failed setup does not close every socket that arrived meanwhile.
+        """
         local = self.streams.get(key)
         if local is None:
             local = self.streams[key] = LocalStream(key)
@@ -241,7 +249,12 @@ class Hub:
             local.ready.set_result(None)
             await self._send_layer(key, {"type": "stream.presence.query"})
         else:
-            await asyncio.shield(local.ready)
+            try:
+                await asyncio.shield(local.ready)
+            except Exception:
+                if attempts <= 1:
+                    raise
+                return await self.join(key, sub, attempts=attempts - 1)
         local.subs[sub.id] = sub
         self._announce(local)
 

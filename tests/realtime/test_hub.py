@@ -308,3 +308,31 @@ async def test_a_batch_stays_under_its_size_limit(monkeypatch):
     assert socket.messages == [f"[{small},{small}]", small, big, small]
     assert all(len(m) <= 1000 for m in socket.messages if m.startswith("["))
     sub.stop()
+
+
+async def test_a_failed_setup_of_a_stream_fails_only_the_socket_that_tried(monkeypatch):
+    _owner, board, _column = await a_board()
+    hub = get_hub()
+    failures = []
+    original = hub.layer.group_add
+
+    async def group_add(group, channel):
+        if not failures:  # Redis busy for a moment, once
+            failures.append(group)
+            await asyncio.sleep(0.05)  # the others arrive meanwhile and wait
+            raise ConnectionError("Redis busy")
+        return await original(group, channel)
+
+    monkeypatch.setattr(hub.layer, "group_add", group_add)
+    first, second, third = (
+        Subscription(send=Socket().send, close=Socket().close, person=None) for _ in range(3)
+    )
+    outcomes = await asyncio.gather(
+        *(hub.join(board.stream_key, sub) for sub in (first, second, third)),
+        return_exceptions=True,
+    )
+    assert isinstance(outcomes[0], ConnectionError)
+    assert outcomes[1:] == [None, None]  # the waiting ones set it up again themselves
+    assert set(hub.streams[board.stream_key].subs) == {second.id, third.id}
+    for sub in (second, third):
+        await hub.leave(board.stream_key, sub)
