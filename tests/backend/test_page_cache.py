@@ -96,6 +96,20 @@ def session_cookie(user) -> str:
     return f"sessionid={client.cookies['sessionid'].value}"
 
 
+def rename(owner, project, title: str) -> None:
+    """The owner renames the project through its service, nothing else changed."""
+    services.update_project(
+        actor=owner,
+        project_id=project.pk,
+        title=title,
+        summary="",
+        description="",
+        stage=project.stage,
+        neighbourhood=None,
+        links=[],
+    )
+
+
 def test_an_anonymous_page_is_served_from_the_cache():
     project = make_project(make_user("Awa"), title="Jardin partagé")
     status, _, first = get(project.get_absolute_url())
@@ -112,16 +126,7 @@ def test_a_change_through_the_service_shows_at_once(django_capture_on_commit_cal
     get(project.get_absolute_url())
     get("/projets/")
     with django_capture_on_commit_callbacks(execute=True):  # the view's transaction commits
-        services.update_project(
-            actor=owner,
-            project_id=project.pk,
-            title="Verger partagé",
-            summary="",
-            description="",
-            stage=project.stage,
-            neighbourhood=None,
-            links=[],
-        )
+        rename(owner, project, "Verger partagé")
     _, _, page = get(project.get_absolute_url())
     assert "Verger partagé" in page and "Jardin partagé" not in page
     _, _, listing = get("/projets/")
@@ -216,16 +221,7 @@ def test_pages_and_changes_go_on_when_redis_is_down(settings, django_capture_on_
     status, _, page = get(project.get_absolute_url())
     assert status == 200 and "Jardin partagé" in page
     with django_capture_on_commit_callbacks(execute=True):
-        services.update_project(
-            actor=owner,
-            project_id=project.pk,
-            title="Verger partagé",
-            summary="",
-            description="",
-            stage=project.stage,
-            neighbourhood=None,
-            links=[],
-        )
+        rename(owner, project, "Verger partagé")
     assert "Verger partagé" in get(project.get_absolute_url())[2]
 
 
@@ -305,16 +301,7 @@ def test_changing_a_project_leaves_the_other_project_pages_cached(
     owner, a, b = _two_cached_projects()
     get("/projets/")
     with django_capture_on_commit_callbacks(execute=True):
-        services.update_project(
-            actor=owner,
-            project_id=a.pk,
-            title="Verger partagé",
-            summary="",
-            description="",
-            stage=a.stage,
-            neighbourhood=None,
-            links=[],
-        )
+        rename(owner, a, "Verger partagé")
     assert "Verger partagé" in get(a.get_absolute_url())[2]
     assert _b_still_cached(b)
     # The other pages still go by the one version: the list shows both changes.
