@@ -10,10 +10,15 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from backend.pages.cache import PageCache  # noqa: E402
 from realtime.routing import websocket_application  # noqa: E402
-from realtime.runtime import defer_autobahn_debug_formatting, tune_garbage_collector  # noqa: E402
+from realtime.runtime import (  # noqa: E402
+    defer_autobahn_debug_formatting,
+    skip_collection_at_exit,
+    tune_garbage_collector,
+)
 
 application = ProtocolTypeRouter(
     {"http": PageCache(django_asgi_app), "websocket": websocket_application()}
 )
 defer_autobahn_debug_formatting()
 tune_garbage_collector()
+skip_collection_at_exit()

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import transaction
@@ -133,6 +134,13 @@ class StreamConsumer(AsyncWebsocketConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
+
+    async def websocket_disconnect(self, message) -> None:
+        """Channels' own, without its `aclose_old_connections()`: a hop to the database thread
+        for every socket that closes — 37% of uvicorn's time closing 5,000 sockets on
+        shutdown (py-spy), one after the other behind that one thread."""
+        await self.disconnect(message["code"])
+        raise StopConsumer()
 
     async def connect(self) -> None:
         # Accept first so that a refusal carries its application close code (4401, 4403…).

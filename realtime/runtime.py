@@ -9,6 +9,7 @@ sockets under daphne: op to last client p99 120 ms with the defaults, 31 ms with
 
 from __future__ import annotations
 
+import atexit
 import gc
 import pprint
 import sys
@@ -24,6 +25,19 @@ def tune_garbage_collector() -> None:
     if threshold:
         _young, middle, old = gc.get_threshold()
         gc.set_threshold(threshold, middle, old)
+
+
+def skip_collection_at_exit() -> None:
+    """Leave the heap out of the interpreter's last collections when the process exits.
+
+    On its way out, CPython walks the whole heap for garbage, then again as it empties the
+    modules: with 5,000 sockets just closed, 3.1 s of the 5.0 s daphne took to exit on SIGTERM
+    (py-spy --native: `gc_collect_main` under `Py_FinalizeEx`), with the port still held and
+    every client waiting for the new process. Freezing the heap in an exit handler turns those
+    walks into nothing: objects are still released by their reference counts, only garbage
+    cycles are left to the end of the process.
+    """
+    atexit.register(gc.freeze)
 
 
 class _LazyPformat:

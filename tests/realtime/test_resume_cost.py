@@ -5,6 +5,7 @@ import pytest
 from boards import services
 from realtime import streams
 from realtime.consumers import StreamConsumer
+from realtime.hub import get_hub
 from tests.factories import make_board, make_project, make_user
 from tests.realtime.conftest import Client, db
 
@@ -48,3 +49,32 @@ async def test_a_socket_resuming_at_the_hub_s_head_reads_no_stream_row(monkeypat
     assert heads  # read afresh for the snapshot
     for client in (first, again, late, stale):
         await client.ws.disconnect()
+
+
+async def test_a_socket_s_frames_and_its_close_make_no_hop_to_the_database_thread(monkeypatch):
+    """Channels calls `aclose_old_connections()` (a trip to the database thread) before each
+    message and on each close: 10,000 of them one after another when a server stops."""
+    import channels.consumer
+    import channels.generic.websocket
+
+    owner = await db(make_user)("Awa")
+    board = await db(make_board)(owner, project=await db(make_project)(owner))
+    client = Client(f"/ws/boards/{board.pk}/", owner)
+    await client.connect()
+    key = f"board:{board.pk}"
+    hub = get_hub()
+    assert len(hub.streams[key].subs) == 1
+
+    hops = []
+
+    async def hop():
+        hops.append(1)
+
+    for module in (channels.consumer, channels.generic.websocket):
+        monkeypatch.setattr(module, "aclose_old_connections", hop)
+    await client.op("ping", {}, "p1")
+    _, pong = await client.receive_until("pong")
+    assert pong["id"] == "p1"
+    await client.ws.disconnect()
+    assert hops == []
+    assert key not in hub.streams or not hub.streams[key].subs  # it left the stream

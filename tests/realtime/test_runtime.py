@@ -2,6 +2,7 @@
 
 import pprint
 import sys
+from pathlib import Path
 
 import autobahn.websocket.protocol as autobahn_protocol
 import pytest
@@ -36,3 +37,39 @@ def test_done_once_and_only_on_autobahn_s_own_pformat(autobahn_module, monkeypat
     assert runtime.defer_autobahn_debug_formatting() is False  # already deferred
     monkeypatch.delitem(sys.modules, "autobahn.websocket.protocol")
     assert runtime.defer_autobahn_debug_formatting() is False  # uvicorn: autobahn not loaded
+
+
+EXIT_WITH_GARBAGE = """
+import gc, sys
+gc.disable()  # only the exit's own collections may find the cycle
+if sys.argv[1] == "app":
+    import backend.asgi  # noqa: F401  the server's process, as daphne and uvicorn load it
+
+class Node:
+    def __del__(self):
+        print("collected", flush=True)
+
+a, b = Node(), Node()
+a.other, b.other = b, a
+del a, b
+"""
+
+
+@pytest.mark.parametrize("load", ["app", "bare"])
+def test_the_server_s_process_leaves_its_heap_out_of_the_exit_s_collections(load):
+    """Without it, daphne spent 3.1 of its 5.0 s exit with 5,000 sockets walking the heap."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "backend.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", EXIT_WITH_GARBAGE, load],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=60,
+        check=True,
+    )
+    # A plain process collects the cycle on its way out; the app's leaves it to the kernel.
+    assert done.stdout.count("collected") == (0 if load == "app" else 2)
