@@ -51,7 +51,7 @@ from boards.selectors import (
 from realtime import streams
 from realtime.auth import actor_of, client_key
 from realtime.errors import Conflict, Forbidden, Invalid, Locked, Muted, NotFound
-from realtime.prepared import PreparedQuery
+from realtime.prepared import PreparedInsert, PreparedQuery
 from realtime.streams import Applied
 
 DEFAULT_COLUMNS = ("Idées", "À creuser", "Retenues")
@@ -72,6 +72,7 @@ _live_card = PreparedQuery(
     int,
     int,
 )
+_new_vote = PreparedInsert(Vote)
 _card_vote = PreparedQuery(
     lambda card, voter: Vote.objects.filter(card_id=card, voter_id=voter).only("pk")[:1], int, int
 )
@@ -402,7 +403,7 @@ def vote_card(*, actor, board: Board, card_id: int, op_id: str = "") -> Applied:
     if _card_vote.first(card.pk, actor.pk) is not None:
         raise Conflict(_("Vous avez déjà voté pour cette carte."))
     _check_budget(actor, board)
-    Vote.objects.create(card=card, board=board, voter=actor)
+    _new_vote.create(card=card, board=board, voter=actor)
     return _emit_vote(board, actor, op_id, "card.voted", card)
 
 

@@ -9,6 +9,11 @@ backend writes them; rows come back as model instances, through the same convert
 
 For the few reads done once per connection, by key: plain querysets of one model (no
 `select_related`, no annotations), filtered on exact values that are ints or strings.
+
+A `PreparedInsert` does the same for the rows every op writes (its event, a vote): the INSERT
+is compiled once per connection for a given set of columns; each row's values still go
+through their fields' own preparation (`pre_save`, `get_db_prep_save`), and the model's
+`pre_save` and `post_save` signals are sent as `save()` sends them.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ import threading
 from collections.abc import Callable
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, signals
+from django.db.models.sql import InsertQuery
 
 
 class PreparedQuery:
@@ -78,6 +84,78 @@ class PreparedQuery:
         attnames = [column.target.attname for column in columns]
         converters = compiler.get_converters(columns)
         return sql, params, positions, queryset.model, attnames, compiler, converters
+
+
+class PreparedInsert:
+    """`PreparedInsert(Vote).create(card=card, board=board, voter=person)`: what
+    `Vote.objects.create(...)` does — every column written, `pre_save` (as `auto_now_add`)
+    and the `pre_save`/`post_save` signals included — with the INSERT compiled once per
+    connection. For models whose key is an auto field and nothing else comes back from the
+    database (no `db_default`); values must be plain values, not expressions.
+    """
+
+    def __init__(self, model: type[Model], using: str = DEFAULT_DB_ALIAS):
+        meta = model._meta
+        if meta.auto_field is None or list(meta.db_returning_fields) != [meta.pk]:
+            raise ValueError("PreparedInsert writes models keyed by an auto field, nothing more")
+        self.model, self.using = model, using
+        self.fields = [
+            field
+            for field in meta.local_concrete_fields
+            if field is not meta.auto_field and not field.generated
+        ]
+        self._compiled = threading.local()
+
+    def create(self, **values) -> Model:
+        instance = self.model(**values)
+        signals.pre_save.send(
+            sender=self.model, instance=instance, raw=False, using=self.using, update_fields=None
+        )
+        row_values = [field.pre_save(instance, True) for field in self.fields]
+        for field, value in zip(self.fields, row_values, strict=True):
+            if hasattr(value, "resolve_expression"):
+                raise TypeError(f"{field.name}: PreparedInsert takes values, not expressions")
+        connection = connections[self.using]
+        compiled = getattr(self._compiled, "value", None)
+        if compiled is None or compiled[0] is not connection:
+            compiled = self._compiled.value = (connection, *self._compile(connection, instance))
+        _, sql, compiler, returning, converters = compiled
+        meta = self.model._meta
+        params = [
+            compiler.prepare_value(field, value)
+            for field, value in zip(self.fields, row_values, strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            if returning is not None:
+                row = connection.ops.fetch_returned_insert_columns(cursor, returning)
+            else:
+                row = (connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column),)
+        if converters:
+            row = next(iter(compiler.apply_converters([row], converters)))
+        instance.pk = row[0]
+        instance._state.adding, instance._state.db = False, self.using
+        signals.post_save.send(
+            sender=self.model,
+            instance=instance,
+            created=True,
+            update_fields=None,
+            raw=False,
+            using=self.using,
+        )
+        return instance
+
+    def _compile(self, connection, instance: Model):
+        meta = self.model._meta
+        query = InsertQuery(self.model)
+        query.insert_values(self.fields, [instance])
+        compiler = query.get_compiler(connection=connection)
+        can_return = connection.features.can_return_columns_from_insert
+        compiler.returning_fields = [meta.pk] if can_return else None
+        ((sql, _params),) = compiler.as_sql()
+        returning = compiler.returning_params if can_return else None
+        converters = compiler.get_converters([meta.pk.get_col(meta.db_table)])
+        return sql, compiler, returning, converters
 
 
 def _stand_in(kind: type, index: int):

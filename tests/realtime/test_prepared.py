@@ -4,11 +4,17 @@ import threading
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.contrib.sessions.models import Session
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from boards.models import Board
-from realtime.prepared import PreparedQuery
+from boards.models import Board, Card, Vote
+from realtime.models import Event
+from realtime.prepared import PreparedInsert, PreparedQuery
+from realtime.streams import ensure_stream
 from tests.factories import make_board, make_user
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +98,75 @@ def test_each_thread_uses_its_own_connection():
     for thread in threads:
         thread.join()
     assert errors == [] and seen == ["Partagé"] * 3
+
+
+# Inserts -------------------------------------------------------------------------------------
+
+new_event = PreparedInsert(Event)
+
+
+def event_values(stream, seq: int, **extra) -> dict:
+    return {
+        "stream_id": stream.pk,
+        "seq": seq,
+        "name": "card.voted",
+        "data": {"card": 7, "votes": 3, "texte": "éà"},
+        "actor": {"id": 1, "name": "Awa"},
+        "client": "user:1",
+        "op_id": f"op-{seq}",
+        "created_at": timezone.now(),
+        **extra,
+    }
+
+
+def test_an_insert_writes_the_row_the_orm_would():
+    stream = ensure_stream("board:prepared")
+    made = Event.objects.create(**event_values(stream, 1))
+    ours = new_event.create(**event_values(stream, 2, redacted={"cards_total": 4}))
+    assert type(ours.pk) is int and ours.pk != made.pk
+    assert ours._state.adding is False and ours._state.db == "default"
+    read, expected = Event.objects.get(pk=ours.pk), Event.objects.get(pk=made.pk)
+    fields = [f.attname for f in Event._meta.concrete_fields if f.attname not in ("id", "seq")]
+    differ = {"op_id", "created_at", "redacted"}
+    assert {f: getattr(read, f) for f in fields if f not in differ} == {
+        f: getattr(expected, f) for f in fields if f not in differ
+    }
+    assert read.data == {"card": 7, "votes": 3, "texte": "éà"}  # JSON, as the ORM writes it
+    assert read.redacted == {"cards_total": 4} and expected.redacted is None
+    assert read.created_at == ours.created_at and read.created_at.tzinfo is not None
+
+
+def test_an_insert_is_one_query_and_fills_what_save_fills():
+    owner, voter = make_user("Awa"), make_user("Bruno")
+    board = make_board(owner)
+    column = board.columns.first()
+    card = Card.objects.create(board=board, column=column, author=owner, text="Idée")
+    new_vote = PreparedInsert(Vote)
+    saved = []
+
+    def on_save(sender, instance, created, **kwargs):
+        saved.append((sender, instance.pk, created))
+
+    post_save.connect(on_save, sender=Vote)
+    try:
+        new_vote.create(card=card, board=board, voter=owner)  # compiled here, once
+        with CaptureQueriesContext(connection) as queries:
+            vote = new_vote.create(card=card, board=board, voter=voter)
+    finally:
+        post_save.disconnect(on_save, sender=Vote)
+    assert len(queries) == 1 and queries[0]["sql"].startswith("INSERT")
+    assert vote.created_at is not None  # auto_now_add, as save() sets it
+    assert Vote.objects.get(pk=vote.pk).voter_id == voter.pk
+    assert saved[-1] == (Vote, vote.pk, True)  # the signals a save sends (the page cache's)
+
+
+def test_an_insert_refusing_the_row_changes_nothing():
+    stream = ensure_stream("board:prepared-twice")
+    new_event.create(**event_values(stream, 1))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        new_event.create(**event_values(stream, 1))  # the same seq: one event per seq
+    assert Event.objects.filter(stream=stream).count() == 1
+    with pytest.raises(TypeError):
+        new_event.create(**event_values(stream, 2, seq=F("seq") + 1))
+    with pytest.raises(ValueError):
+        PreparedInsert(Session)  # keyed by a text column it must be given: not for it
