@@ -35,8 +35,11 @@ PROCESS_ID = secrets.token_hex(6)
 GAP_WAIT = 0.25  # seconds an out-of-order event waits for the ones before it
 # Every HEAD_CHECK seconds a process reads the heads of its streams (one query for all): an
 # event whose publish was lost (Redis restarting, say) reaches the sockets from the log within
-# a few seconds, even when no later event reveals the hole.
-HEAD_CHECK = 2.0
+# a few seconds, even when no later event reveals the hole. Once a second: Redis subscribers
+# lose what is published before they have subscribed again, and at 10,000 sockets on shared
+# cores the delivery itself takes a second or two of the 5 s a client may wait (one indexed
+# query a second per process).
+HEAD_CHECK = 1.0
 # How many times a socket waiting on another's setup of its stream tries again if it fails.
 JOIN_ATTEMPTS = 3
 PRESENCE_DEBOUNCE = 0.15
