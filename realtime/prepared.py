@@ -87,8 +87,8 @@ class PreparedQuery:
 
 
 class PreparedInsert:
-    """`PreparedInsert(Vote).create(card=card, board=board, voter=person)`: what
-    `Vote.objects.create(...)` does — every column written, `pre_save` (as `auto_now_add`)
+    """`PreparedInsert(Event).create(stream=stream, seq=seq, ...)`: what
+    `Event.objects.create(...)` does — every column written, `pre_save` (as `auto_now_add`)
     and the `pre_save`/`post_save` signals included — with the INSERT compiled once per
     connection. For models whose key is an auto field and nothing else comes back from the
     database (no `db_default`); values must be plain values, not expressions.
