@@ -90,7 +90,6 @@ def board_op(service):
     @functools.wraps(service)
     @transaction.atomic
     def run(*, actor, board_id: int, op_id: str = "", **kwargs) -> Applied:
-        # of=("self",): lock the board row only (PostgreSQL refuses FOR UPDATE on an outer join).
         board = _locked_board.first(board_id) if type(board_id) is int else None
         if board is None or not rules.can_read_board(actor, board):
             raise NotFound(_("Ce tableau n'existe pas ou vous n'y avez pas accès."))

@@ -11,9 +11,9 @@ For the few reads done once per connection, by key: plain querysets of one model
 `select_related`, no annotations), filtered on exact values that are ints or strings.
 
 A `PreparedInsert` does the same for the rows every op writes (its event, a vote): the INSERT
-is compiled once per connection for a given set of columns; each row's values still go
-through their fields' own preparation (`pre_save`, `get_db_prep_save`), and the model's
-`pre_save` and `post_save` signals are sent as `save()` sends them.
+of every column is compiled once per connection; each row's values still go through their
+fields' own preparation (`pre_save`, `get_db_prep_save`), and the model's `pre_save` and
+`post_save` signals are sent as `save()` sends them.
 """
 
 from __future__ import annotations
@@ -47,10 +47,9 @@ class PreparedQuery:
         ):
             raise TypeError(f"expected values of types {self.kinds}, got {values!r}")
         connection = connections[self.using]
-        compiled = getattr(self._compiled, "value", None)
-        if compiled is None or compiled[0] is not connection:
-            compiled = self._compiled.value = (connection, *self._compile(connection))
-        _, sql, params, positions, model, attnames, compiler, converters = compiled
+        sql, params, positions, model, attnames, compiler, converters = _for_connection(
+            self._compiled, connection, self._compile
+        )
         params = list(params)
         for position, value in zip(positions, values, strict=True):
             params[position] = value
@@ -116,10 +115,9 @@ class PreparedInsert:
             if hasattr(value, "resolve_expression"):
                 raise TypeError(f"{field.name}: PreparedInsert takes values, not expressions")
         connection = connections[self.using]
-        compiled = getattr(self._compiled, "value", None)
-        if compiled is None or compiled[0] is not connection:
-            compiled = self._compiled.value = (connection, *self._compile(connection, instance))
-        _, sql, compiler, returning, converters = compiled
+        sql, compiler, returning, converters = _for_connection(
+            self._compiled, connection, lambda connection: self._compile(connection, instance)
+        )
         meta = self.model._meta
         params = [
             compiler.prepare_value(field, value)
@@ -156,6 +154,15 @@ class PreparedInsert:
         returning = compiler.returning_params if can_return else None
         converters = compiler.get_converters([meta.pk.get_col(meta.db_table)])
         return sql, compiler, returning, converters
+
+
+def _for_connection(compiled: threading.local, connection, compile: Callable) -> tuple:
+    """What `compile(connection)` gave for this connection object, compiled on first use (a
+    thread has its own connection; the compiler's converters are bound to it)."""
+    held = getattr(compiled, "value", None)
+    if held is None or held[0] is not connection:
+        held = compiled.value = (connection, compile(connection))
+    return held[1]
 
 
 def _stand_in(kind: type, index: int):
