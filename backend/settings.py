@@ -268,6 +268,9 @@ REALTIME = {
     "SIGNALS_PER_SECOND": 10,
     "SEND_QUEUE": int(os.environ.get("REALTIME_SEND_QUEUE", "2000")),
     "REPLAY_LIMIT": 1000,
+    # How long a resume ticket stands for its socket's rights (realtime/tickets.py); a socket
+    # open longer is checked in full again, and given a new one, before its own ages out.
+    "RESUME_TICKET_SECONDS": int(os.environ.get("REALTIME_RESUME_TICKET_SECONDS", "900")),
     # Allocations between two young-generation collections in the server process (CPython's
     # default is 700; see realtime/runtime.py). 0 keeps the interpreter's default.
     "GC_THRESHOLD": int(os.environ.get("REALTIME_GC_THRESHOLD", "20000")),

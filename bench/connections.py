@@ -15,7 +15,7 @@ running the real app, with its channel layer on a real redis-server. Measured:
    until every reader has its event (live, or replayed after resuming on a hole). Target: 5 s.
 3. Reconnect storm: the server is killed and a new one started on the same port at once; the
    clients come back as realtime.js does (backoff with full jitter, resume with
-   ?since=&epoch=). Time from the kill until every client has its hello again, and the p50 /
+   ?since=&epoch=&ticket=). Time from the kill until every client has its hello again, and the p50 /
    p99 of each client's time. Target: all back within 30 s. Last, as it may not end well.
 
 Progress goes to stderr; the last line of stdout is one JSON object. Linux only (RSS is read
@@ -38,6 +38,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlencode
 
 from websockets.exceptions import WebSocketException
 
@@ -65,6 +66,7 @@ BACKOFF_FIRST = 0.5
 BACKOFF_CAP = 15.0
 CLOSE_TOO_SLOW = 4008  # the server dropped a slow socket: resume at once, once in 5 s
 HELLO = '{"type":"hello"'
+TICKET = '{"type":"ticket"'
 EVENT = '{"type":"event"'
 
 
@@ -79,6 +81,7 @@ class Client:
         self.url, self.origin, self.session = url, origin, session
         self.seq: int | None = None
         self.epoch = ""
+        self.ticket = ""  # the resume ticket of the last hello
         self.attempt = 0
         self.quick_retry_at = 0.0
         self.hello_at = 0.0
@@ -109,7 +112,10 @@ class Client:
     def _url(self) -> str:
         if self.seq is None:
             return self.url
-        return f"{self.url}?since={self.seq}&epoch={self.epoch}"
+        query = {"since": self.seq, "epoch": self.epoch}
+        if self.ticket:
+            query["ticket"] = self.ticket
+        return f"{self.url}?{urlencode(query)}"
 
     def _backoff(self) -> float:
         ceiling = min(BACKOFF_CAP, BACKOFF_FIRST * 2**self.attempt)
@@ -141,7 +147,7 @@ class Client:
         of what arrives."""
         if text.startswith("["):
             frames = json.loads(text)
-        elif text.startswith((HELLO, EVENT)):
+        elif text.startswith((HELLO, EVENT, TICKET)):
             frames = [json.loads(text)]
         else:
             return True
@@ -150,11 +156,14 @@ class Client:
                 self._hello(frame)
             elif frame["type"] == "event" and not self._event(frame):
                 return False
+            elif frame["type"] == "ticket":
+                self.ticket = frame["ticket"]
         return True
 
     def _hello(self, hello: dict) -> None:
         resumed = hello.get("replay") and self.seq is not None and hello["epoch"] == self.epoch
         self.epoch = hello["epoch"]
+        self.ticket = hello.get("ticket", "")
         if not resumed:
             self.seq = hello["seq"]
         self.attempt = 0

@@ -66,6 +66,7 @@ class BoardConsumer(StreamConsumer):
     signal_schemas = {
         "editing": {"card": ID, "active": Field(bool)},
     }
+    resume_tickets = True
 
     def authorize(self) -> str:
         board_id = self.scope["url_route"]["kwargs"]["board_id"]
@@ -78,6 +79,13 @@ class BoardConsumer(StreamConsumer):
         self.board_id = board.pk
         self.board = board
         return board.stream_key
+
+    def ticket_state(self) -> dict:
+        return {"board": self.board_id}
+
+    def restore(self, state: dict) -> None:
+        # The ticket names this socket's path, so its board is the one in the URL.
+        self.board_id = state["board"]
 
     def snapshot(self) -> dict:
         # Read afresh: the snapshot must be the board as it is at the snapshot's seq. `me`

@@ -40,9 +40,14 @@ class SocketSessionAuth:
         if "user" not in scope:
             scope = dict(scope)
             scope["cookies"] = _cookies(scope)
-            session_key = scope["cookies"].get(_session_cookie_name())
-            scope["user"] = SimpleLazyObject(partial(user_from_session, session_key))
+            scope["session_key"] = scope["cookies"].get(_session_cookie_name())
+            scope["user"] = fresh_user(scope)
         return await self.inner(scope, receive, send)
+
+
+def fresh_user(scope):
+    """The scope's user, read again from its session on first use (in a database thread)."""
+    return SimpleLazyObject(partial(user_from_session, scope.get("session_key")))
 
 
 def _session_cookie_name() -> str:
@@ -86,6 +91,36 @@ _DB_SESSIONS = "django.contrib.sessions.backends.db"
 _MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
+def sessions_checkable() -> bool:
+    """Whether `session_holds` can tell: the default session store and the model backend."""
+    from django.conf import settings
+
+    return (
+        settings.SESSION_ENGINE == _DB_SESSIONS
+        and _MODEL_BACKEND in settings.AUTHENTICATION_BACKENDS
+    )
+
+
+def session_holds(session_key: str, user_id: int, session_hash: str) -> bool:
+    """Whether this session still signs this member in, as it did when `session_hash` (the
+    user's `get_session_auth_hash()` then) was taken: the session exists and has not expired
+    (a logout or a ban ends it), the member may still sign in, the password is unchanged.
+    Two rows read by key, nothing decoded; False whenever it cannot tell."""
+    from django.contrib.auth.backends import ModelBackend
+    from django.utils import timezone
+    from django.utils.crypto import constant_time_compare
+
+    if not sessions_checkable() or type(user_id) is not int or not session_hash:
+        return False
+    session = _queries().session.first(session_key)
+    if session is None or session.expire_date <= timezone.now():
+        return False
+    user = _queries().user_check.first(user_id)
+    if user is None or not ModelBackend().user_can_authenticate(user):
+        return False
+    return constant_time_compare(session_hash, user.get_session_auth_hash())
+
+
 def _user_by_django(session_key: str):
     from django.conf import settings
     from django.contrib.auth import get_user
@@ -97,7 +132,6 @@ def _user_by_django(session_key: str):
 
 def _user_by_prepared_queries(session_key: str):
     """The user, None for an anonymous visitor, or _UNSURE: ask Django."""
-    from django.conf import settings
     from django.contrib.auth import (
         BACKEND_SESSION_KEY,
         HASH_SESSION_KEY,
@@ -109,8 +143,7 @@ def _user_by_prepared_queries(session_key: str):
     from django.utils import timezone
     from django.utils.crypto import constant_time_compare
 
-    backends = settings.AUTHENTICATION_BACKENDS
-    if settings.SESSION_ENGINE != _DB_SESSIONS or _MODEL_BACKEND not in backends:
+    if not sessions_checkable():
         return _UNSURE
     row = _queries().session.first(session_key)
     if row is None or row.expire_date <= timezone.now():
@@ -144,4 +177,9 @@ def _queries() -> SimpleNamespace:
     return SimpleNamespace(
         session=PreparedQuery(lambda key: Session.objects.filter(session_key=key)[:1], str),
         user=PreparedQuery(lambda pk: user_model._default_manager.filter(pk=pk)[:1], int),
+        # What `session_holds` needs of a member: whether they may sign in, their password.
+        user_check=PreparedQuery(
+            lambda pk: user_model._default_manager.filter(pk=pk).only("password", "is_active")[:1],
+            int,
+        ),
     )

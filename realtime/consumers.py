@@ -8,7 +8,9 @@ validation beyond types live in the services.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import time
 from urllib.parse import parse_qs
 
@@ -21,11 +23,11 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from realtime import protocol, streams
-from realtime.auth import actor_of, client_key
+from realtime import protocol, streams, tickets
+from realtime.auth import actor_of, client_key, fresh_user
 from realtime.batching import get_batcher
 from realtime.errors import Forbidden, Invalid, Refused
-from realtime.hub import Subscription, get_hub
+from realtime.hub import CLOSE_RESYNC, Subscription, get_hub
 from realtime.models import Stream
 from realtime.protocol import Field, RateLimited
 
@@ -94,6 +96,13 @@ class StreamConsumer(AsyncWebsocketConsumer):
     sub: Subscription | None = None
     person: dict | None = None
     client: str = ""
+    territory: int | None = None
+    #: whether a socket resuming with a ticket is spared `authorize` (realtime/tickets.py);
+    #: a consumer that says so gives what its `authorize` left behind (`ticket_state`) and
+    #: puts it back (`restore`)
+    resume_tickets: bool = False
+    ticket: tickets.Ticket | str | None = None
+    by_ticket: bool = False  # this socket resumed on its ticket
 
     # What a feature consumer provides (called in a worker thread) -------------------------
 
@@ -111,6 +120,13 @@ class StreamConsumer(AsyncWebsocketConsumer):
         """Whether this reader gets restricted events whole (a board's team, say). Called in
         `authorize`'s thread, once per connection."""
         return False
+
+    def ticket_state(self) -> dict:
+        """What `authorize` set on the consumer that ops need later (JSON), for a ticket."""
+        return {}
+
+    def restore(self, state: dict) -> None:
+        """Put back what `ticket_state` gave, for a socket resuming on its ticket."""
 
     def limits(self) -> dict:
         conf = settings.REALTIME
@@ -152,11 +168,9 @@ class StreamConsumer(AsyncWebsocketConsumer):
         self.frames_bucket = TokenBucket(conf["OPS_PER_SECOND"] * 5, conf["OPS_BURST"] * 2)
         self.signals_bucket = TokenBucket(conf["SIGNALS_PER_SECOND"], conf["SIGNALS_PER_SECOND"])
         self.strikes = 0
-        since, epoch = self._resume_point()
+        since, epoch, ticket = self._resume_point()
         try:
-            self.stream_key, sees_all, me = await database_sync_to_async(self._authorize)(
-                resuming=since is not None
-            )
+            self.stream_key, sees_all, me = await database_sync_to_async(self._admit)(since, ticket)
         except StreamRefused as refused:
             await self.close(code=refused.code)
             return
@@ -166,43 +180,124 @@ class StreamConsumer(AsyncWebsocketConsumer):
             person=self.person,
             sees_all=sees_all,
             in_presence=self.in_presence,
-            territory=getattr(self.user, "territory_id", None) if self.person else None,
+            territory=self.territory if self.person else None,
         )
         hub = get_hub()
         await hub.join(self.stream_key, self.sub)
         known = hub.known_head(self.stream_key)
-        if since is not None and me is not None and known == (since, epoch):
+        if since is not None and (me is not None or self.by_ticket) and known == (since, epoch):
             # Up to date with what this process already delivered (most of a reconnect storm):
             # the hello is ready without a second trip to the database thread.
             hello = {"type": "hello", "stream": self.stream_key, "epoch": epoch, "seq": since}
-            hello.update(replay=True, me=me, limits=self.limits())
-            frames, seq = [streams.dumps(hello)], since
+            hello["replay"] = True
+            if me is not None:
+                hello["me"] = me
+            hello["limits"] = self.limits()
+            frames, seq = [streams.dumps(self._with_ticket(hello))], since
         else:
             frames, seq = await database_sync_to_async(self._hello)(since, epoch, known)
         for frame in frames:
             await self._send_text(frame)
         self.sub.start(seq)
+        self._keep_ticket_fresh()
 
     async def disconnect(self, code: int) -> None:
+        timer = getattr(self, "_ticket_timer", None)
+        if timer is not None:
+            timer.cancel()
         if self.sub is not None and self.stream_key is not None:
             await get_hub().leave(self.stream_key, self.sub)
             self.sub = None
+
+    def _admit(self, since: int | None, ticket: str) -> tuple[str, bool, dict | None]:
+        """`_authorize`, or for a socket resuming on a sound ticket of its own, what the
+        ticket says (with no `me`: the client keeps the one it has)."""
+        if since is not None and ticket and self.resume_tickets:
+            session_key = self.scope.get("session_key")
+            held = tickets.read(ticket, path=self.scope["path"], session_key=session_key)
+            if held is not None and tickets.holds(held, session_key):
+                self.person, self.client, self.territory = held.person, held.client, held.territory
+                self.restore(held.state)
+                self.ticket, self.ticket_issued, self.by_ticket = held.text, held.issued, True
+                return held.stream, held.sees_all, None
+        return self._authorize(resuming=since is not None)
 
     def _authorize(self, *, resuming: bool = False) -> tuple[str, bool, dict | None]:
         """The stream, whether this reader sees restricted events whole, and for a client
         resuming, its `me` (what it may do now: a replay brings whatever changes it)."""
         self.person = actor_of(self.user)
         self.client = client_key(self.user)
+        self.territory = getattr(self.user, "territory_id", None) if self.person else None
         key = self.authorize()
-        return key, self.sees_all(), self.me() if resuming else None
+        sees_all = self.sees_all()
+        if self.resume_tickets:
+            self.ticket_issued = time.time()
+            self.ticket = tickets.issue(
+                path=self.scope["path"],
+                session_key=self.scope.get("session_key"),
+                user=self.user,
+                stream=key,
+                person=self.person,
+                client=self.client,
+                territory=self.territory,
+                sees_all=sees_all,
+                state=self.ticket_state(),
+            )
+        return key, sees_all, self.me() if resuming else None
 
-    def _resume_point(self) -> tuple[int | None, str]:
+    def _with_ticket(self, hello: dict) -> dict:
+        if self.ticket:
+            hello["ticket"] = self.ticket
+        return hello
+
+    def _keep_ticket_fresh(self) -> None:
+        """Before the ticket ages out, check the socket in full again and give it a new one
+        (spread out: not all the sockets of a storm at once)."""
+        if not self.ticket:
+            return
+        age = tickets.max_age()
+        due = self.ticket_issued + age * random.uniform(0.5, 0.8) - time.time()
+        self._ticket_timer = asyncio.get_running_loop().call_later(
+            max(due, age * random.uniform(0.05, 0.1)), self._refresh_ticket_soon
+        )
+
+    def _refresh_ticket_soon(self) -> None:
+        self._ticket_task = asyncio.get_running_loop().create_task(self._refresh_ticket())
+
+    async def _refresh_ticket(self) -> None:
+        """Authorize the socket in full again: closed if its reader may no longer read (a
+        right lost while it stayed open), else a new ticket; if what the reader sees changed,
+        the client resumes on that new ticket, with its new rights."""
+        if self.sub is None or self.sub.closed:
+            return
+        before = (self.stream_key, self.sub.reader.sees_all, self.person)
+        if "session_key" in self.scope:  # read the member again (a test's user stays)
+            self.user = fresh_user(self.scope)
+        try:
+            key, sees_all, _ = await database_sync_to_async(self._authorize)()
+        except StreamRefused as refused:
+            await self._close_with(refused.code)
+            return
+        if self.sub is None or self.sub.closed:
+            return
+        self.by_ticket = False
+        frame = streams.dumps({"type": "ticket", "ticket": self.ticket}) if self.ticket else None
+        if (key, sees_all, self.person) != before:
+            if frame:
+                await self._send_text(frame)  # before the close, not after the queued frames
+            await self._close_with(CLOSE_RESYNC)
+            return
+        if frame:
+            self.sub.put(frame)
+        self._keep_ticket_fresh()
+
+    def _resume_point(self) -> tuple[int | None, str, str]:
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         try:
             since = int(query["since"][0])
         except (KeyError, ValueError, IndexError):
             since = None
-        return since, query.get("epoch", [""])[0][:16]
+        return since, query.get("epoch", [""])[0][:16], query.get("ticket", [""])[0]
 
     def _hello(
         self, since: int | None, epoch: str, known: tuple[int, str] | None = None
@@ -224,7 +319,9 @@ class StreamConsumer(AsyncWebsocketConsumer):
                 )
             if ok:
                 hello.update(epoch=current_epoch, seq=seq, replay=True)
-                hello.update(me=self.me(), limits=self.limits())
+                if not self.by_ticket:  # on its ticket, the client keeps the `me` it has
+                    hello["me"] = self.me()
+                hello["limits"] = self.limits()
                 # A client back after a restart is most often up to date: nothing to read.
                 replayed = (
                     streams.replay_events(
@@ -233,11 +330,12 @@ class StreamConsumer(AsyncWebsocketConsumer):
                     if seq > since
                     else []
                 )
+                hello = self._with_ticket(hello)
                 return [streams.dumps(hello)] + [frame for _, frame in replayed], seq
         seq, current_epoch, state = self._consistent_snapshot()
         hello.update(epoch=current_epoch, seq=seq, replay=False, state=state)
         hello.update(me=self.me(), limits=self.limits())  # rights as of the snapshot
-        return [streams.dumps(hello)], seq
+        return [streams.dumps(self._with_ticket(hello))], seq
 
     def _consistent_snapshot(self) -> tuple[int, str, dict]:
         # Every write bumps the stream's seq in its transaction: if the seq is the same before

@@ -847,11 +847,13 @@
 
   live.on("status", showStatus);
   live.on("hello", (hello) => {
-    me = hello.me || me;
-    voted.clear();
-    for (const id of me.voted || []) voted.add(id);
-    votedGroups.clear();
-    for (const id of me.voted_groups || []) votedGroups.add(id);
+    if (hello.me) { // a socket resumed on its ticket keeps the `me` it has (events update it)
+      me = hello.me;
+      voted.clear();
+      for (const id of me.voted || []) voted.add(id);
+      votedGroups.clear();
+      for (const id of me.voted_groups || []) votedGroups.add(id);
+    }
     timer.sync(hello.limits && hello.limits.now);
     if (!hello.replay) {
       applyState(hello.state);

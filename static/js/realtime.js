@@ -95,6 +95,7 @@
       this.storageKey = "live-outbox:" + (options.storageKey || path);
       this.seq = null;
       this.epoch = null;
+      this.ticket = null; // the server's resume ticket: resuming on it skips a full check
       this.status = "connecting";
       this.outbox = readStorage(this.storageKey);
       this.limits = {};
@@ -198,6 +199,7 @@
       if (this.seq !== null && this.epoch) {
         query.set("since", String(this.seq));
         query.set("epoch", this.epoch);
+        if (this.ticket) query.set("ticket", this.ticket);
       }
       const search = query.toString();
       return scheme + "//" + global.location.host + this.path + (search ? "?" + search : "");
@@ -373,6 +375,9 @@
           return this._error(frame);
         case "signal":
           return this.emit("signal", frame);
+        case "ticket":
+          this.ticket = typeof frame.ticket === "string" ? frame.ticket : null;
+          return undefined;
         default:
           return undefined; // pong, or something newer than this client
       }
@@ -381,6 +386,7 @@
     _hello(hello) {
       const resumed = hello.replay === true && this.seq !== null && hello.epoch === this.epoch;
       this.epoch = hello.epoch;
+      this.ticket = typeof hello.ticket === "string" ? hello.ticket : null;
       this.limits = hello.limits || {};
       if (this.limits.ops_per_second && this.limits.ops_burst) {
         // A little under the server's limits: our clock and its clock do not tick together.

@@ -1,0 +1,262 @@
+"""Resume tickets: a socket back after a restart picks up its connection's rights, unless
+anything about it or its reader changed (realtime/tickets.py)."""
+
+import asyncio
+from urllib.parse import urlencode
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.contrib.sessions.models import Session
+
+from backend.asgi import application
+from backend.projects.models import Membership
+from boards import services
+from boards.consumers import BoardConsumer
+from boards.models import Phase
+from realtime import tickets
+from tests.factories import make_board, make_project, make_user, session_key_for
+from tests.frames import unbatch
+from tests.realtime.conftest import db
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Socket:
+    """A socket signed in by its session cookie, as a browser's."""
+
+    def __init__(self, board, session_key: str | None = None, **query):
+        headers = [(b"origin", b"http://localhost")]
+        if session_key:
+            headers.append((b"cookie", f"sessionid={session_key}".encode()))
+        search = f"?{urlencode(query)}" if query else ""
+        self.ws = WebsocketCommunicator(application, f"/ws/boards/{board.pk}/{search}", headers)
+        self.pending = []
+
+    async def hello(self) -> dict:
+        connected, _ = await self.ws.connect(timeout=5)
+        assert connected
+        return await self.receive()
+
+    async def receive(self, timeout: float = 3) -> dict:
+        if not self.pending:
+            self.pending.extend(unbatch(await self.ws.receive_from(timeout=timeout)))
+        return self.pending.pop(0)
+
+    async def until(self, kind: str, timeout: float = 3) -> dict:
+        while (frame := await self.receive(timeout))["type"] != kind:
+            pass
+        return frame
+
+    async def closed_with(self, timeout: float = 3) -> int:
+        while True:
+            message = await self.ws.receive_output(timeout)
+            if message["type"] == "websocket.close":
+                return message.get("code")
+
+
+@pytest.fixture
+def authorized(monkeypatch):
+    """The boards' sockets authorized in full (`BoardConsumer.authorize` called)."""
+    calls = []
+    original = BoardConsumer.authorize
+    monkeypatch.setattr(
+        BoardConsumer, "authorize", lambda self: calls.append(self) or original(self)
+    )
+    return calls
+
+
+@db
+def member_board(*, is_public=True):
+    owner, reader = make_user("Awa"), make_user("Bruno")
+    project = make_project(owner, members=[reader])
+    board = make_board(owner, project=project, is_public=is_public)
+    return owner, reader, board, session_key_for(reader)
+
+
+def resume(hello: dict, ticket: str | None = None) -> dict:
+    query = {"since": hello["seq"], "epoch": hello["epoch"]}
+    if ticket or hello.get("ticket"):
+        query["ticket"] = ticket or hello["ticket"]
+    return query
+
+
+async def test_a_socket_resuming_on_its_ticket_is_not_authorized_again(authorized):
+    owner, reader, board, key = await member_board()
+    first = Socket(board, key)
+    hello = await first.hello()
+    assert hello["me"]["id"] == reader.pk and hello["ticket"]
+    await first.ws.disconnect()
+    column = await db(lambda: board.columns.order_by("position").first())()
+    await db(services.create_card)(actor=owner, board_id=board.pk, column_id=column.pk, text="A")
+    authorized.clear()
+
+    back = Socket(board, key, **resume(hello))
+    resumed = await back.hello()
+    assert authorized == []  # the ticket stood for the board, the reader and their rights
+    assert resumed["replay"] is True and "me" not in resumed  # the client keeps its own
+    assert resumed["ticket"] == hello["ticket"]  # not renewed without a full check
+    replayed = await back.until("event")
+    assert replayed["name"] == "card.created" and replayed["data"]["card"]["text"] == "A"
+
+    # The member behind it acts as themselves: the op reads them afresh.
+    await back.ws.send_json_to(
+        {"op": "card.create", "id": "b-1", "data": {"column": column.pk, "text": "B"}}
+    )
+    created = await back.until("event")
+    assert created["actor"] == {"id": reader.pk, "name": reader.public_name}
+    assert (await back.until("ack"))["id"] == "b-1"
+    await back.ws.disconnect()
+
+
+async def test_an_anonymous_reader_resumes_on_its_ticket(authorized):
+    _, _, board, _ = await member_board()
+    first = Socket(board)
+    hello = await first.hello()
+    assert hello["me"]["id"] is None and hello["ticket"]
+    await first.ws.disconnect()
+    authorized.clear()
+    back = Socket(board, **resume(hello))
+    assert (await back.hello())["replay"] is True
+    assert authorized == []
+    await back.ws.disconnect()
+
+
+@pytest.mark.parametrize("change", ["none", "forged", "other board", "other session", "aged"])
+async def test_without_a_sound_ticket_of_its_own_a_socket_is_authorized_in_full(
+    authorized, settings, change
+):
+    owner, reader, board, key = await member_board()
+    first = Socket(board, key)
+    hello = await first.hello()
+    await first.ws.disconnect()
+    ticket, cookie, target = hello["ticket"], key, board
+    if change == "none":
+        ticket = None
+        hello = {**hello, "ticket": None}
+    elif change == "forged":
+        body, signature = ticket.rsplit(":", 1)
+        ticket = body + ":" + ("A" if signature[0] != "A" else "B") + signature[1:]
+    elif change == "other board":
+        target = await db(make_board)(owner, project=board.project)
+        other = Socket(target, key)
+        hello_other = await other.hello()
+        await other.ws.disconnect()
+        hello = {**hello_other, "ticket": None}  # its own since/epoch, the first board's ticket
+    elif change == "other session":
+        cookie = await db(session_key_for)(reader)
+    else:
+        settings.REALTIME = {**settings.REALTIME, "RESUME_TICKET_SECONDS": 0}
+    authorized.clear()
+
+    back = Socket(target, cookie, **resume(hello, ticket))
+    resumed = await back.hello()
+    assert len(authorized) == 1
+    assert resumed["replay"] is True and resumed["me"]["id"] == reader.pk
+    assert resumed["ticket"] and resumed["ticket"] != ticket  # a new one, for what it checked
+    await back.ws.disconnect()
+
+
+@db
+def log_out(key):
+    Session.objects.filter(session_key=key).delete()
+
+
+@db
+def ban(user):
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+
+@db
+def change_password(user):
+    user.set_password("un-tout-nouveau-mot-de-passe")
+    user.save()
+
+
+@pytest.mark.parametrize("change", [log_out, ban, change_password], ids=lambda f: f.__name__)
+async def test_a_ticket_is_void_once_its_session_no_longer_signs_the_member_in(authorized, change):
+    # A private board: whoever is no longer signed in may not read it at all.
+    _, reader, board, key = await member_board(is_public=False)
+    first = Socket(board, key)
+    hello = await first.hello()
+    await first.ws.disconnect()
+    await change(key if change is log_out else reader)
+    authorized.clear()
+
+    back = Socket(board, key, **resume(hello))
+    connected, _ = await back.ws.connect(timeout=5)
+    assert connected  # accepted, then closed with the refusal's code
+    assert await back.closed_with() == 4401
+    assert len(authorized) == 1
+
+
+async def test_a_ticket_keeps_what_its_reader_sees_of_a_board_with_hidden_cards(authorized):
+    owner, reader, board, key = await member_board()
+    outsider = await db(make_user)("Chloé")
+    outsider_key = await db(session_key_for)(outsider)
+    await db(services.update_board)(
+        actor=owner, board_id=board.pk, phase=Phase.IDEAS, cards_hidden=True
+    )
+    column = await db(lambda: board.columns.order_by("position").first())()
+    hellos = {}
+    for name, session_key in (("team", key), ("outsider", outsider_key)):
+        socket = Socket(board, session_key)
+        hellos[name] = await socket.hello()
+        await socket.ws.disconnect()
+    await db(services.create_card)(
+        actor=owner, board_id=board.pk, column_id=column.pk, text="Cachée"
+    )
+    authorized.clear()
+
+    team = Socket(board, key, **resume(hellos["team"]))
+    outside = Socket(board, outsider_key, **resume(hellos["outsider"]))
+    await team.hello(), await outside.hello()
+    assert authorized == []
+    seen = await team.until("event")
+    assert seen["name"] == "card.created" and seen["data"]["card"]["text"] == "Cachée"
+    hidden = await outside.until("event")
+    assert hidden["name"] == "redacted" and "Cachée" not in str(hidden)
+    await team.ws.disconnect(), await outside.ws.disconnect()
+
+
+async def test_a_socket_that_stays_open_gets_a_new_ticket_after_a_full_check(authorized, settings):
+    settings.REALTIME = {**settings.REALTIME, "RESUME_TICKET_SECONDS": 2}
+    _, _, board, key = await member_board()
+    socket = Socket(board, key)
+    hello = await socket.hello()
+    authorized.clear()
+    renewed = await socket.until("ticket", timeout=5)  # between 1 and 1.6 s after the hello
+    assert renewed["ticket"] != hello["ticket"] and len(authorized) == 1
+    assert tickets.read(renewed["ticket"], path=f"/ws/boards/{board.pk}/", session_key=key)
+    await socket.ws.disconnect()
+
+
+async def test_a_socket_whose_reader_lost_the_board_is_closed_at_its_next_check(settings):
+    settings.REALTIME = {**settings.REALTIME, "RESUME_TICKET_SECONDS": 2}
+    _, reader, board, key = await member_board(is_public=False)
+    socket = Socket(board, key)
+    await socket.hello()
+    await db(lambda: Membership.objects.filter(project=board.project, user=reader).delete())()
+    assert await socket.closed_with(timeout=5) == 4403
+
+
+async def test_a_reader_whose_rights_changed_resumes_on_a_ticket_for_the_new_ones(settings):
+    settings.REALTIME = {**settings.REALTIME, "RESUME_TICKET_SECONDS": 2}
+    owner = await db(make_user)("Awa")
+    reader = await db(make_user)("Bruno")
+    board = await db(make_board)(owner, project=await db(make_project)(owner))
+    key = await db(session_key_for)(reader)
+    socket = Socket(board, key)
+    hello = await socket.hello()
+    assert hello["me"]["can_moderate"] is False
+    await db(Membership.objects.create)(project=board.project, user=reader)  # now the team's
+    renewed = await socket.until("ticket", timeout=5)
+    assert await socket.closed_with() == 4008  # resume now, on the new ticket
+    held = tickets.read(renewed["ticket"], path=f"/ws/boards/{board.pk}/", session_key=key)
+    assert held.sees_all is True
+    await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize("text", ["", "x" * 5000, "a:b:c", 42, None])
+def test_a_ticket_that_is_not_one_reads_as_none(text):
+    assert tickets.read(text, path="/ws/boards/1/", session_key="k") is None
