@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tools.servers import BACKLOG, HANDSHAKE_TIMEOUT, ROOT, daphne_arguments
+from tools.servers import BACKLOG, HANDSHAKE_TIMEOUT, PRODUCTION, ROOT, daphne_arguments
 
 
 @pytest.mark.parametrize("path", ["Makefile", "Procfile", "docs/deploy.md"])
@@ -29,4 +29,11 @@ def test_the_arguments_and_the_benchmark_s_daphne():
     ]
     from bench.run import server_command
 
-    assert server_command("app", 8001)[3:7] == daphne_arguments("127.0.0.1", 8001)
+    assert server_command("app", 8001)[3:9] == PRODUCTION + daphne_arguments("127.0.0.1", 8001)
+
+
+@pytest.mark.parametrize("path", ["Procfile", "docs/deploy.md"])
+def test_daphne_runs_in_production_without_its_access_log(path):
+    text = (ROOT / path).read_text().replace("\\\n", " ")
+    commands = [line for line in text.splitlines() if re.search(r"(^|\s|/)daphne\s+-", line)]
+    assert commands and all(" ".join(PRODUCTION) in line for line in commands)

@@ -230,6 +230,11 @@ class PostgresServer:
 # With both: all 10,000 back in 38.2 s (52.7 s with the timeout alone).
 HANDSHAKE_TIMEOUT = 30
 BACKLOG = 4096
+# How daphne runs in production (the Procfile, docs/deploy.md) and in the benchmark: without
+# its access log. nginx in front keeps one; daphne's writes three lines per socket (connecting,
+# connected, gone), 4 to 5% of the server's time in a reconnect storm (py-spy). `make run` and
+# the tests keep it, for the developer reading it.
+PRODUCTION = ["-v", "0"]
 
 
 def daphne_arguments(host: str, port: int | str) -> list[str]:
