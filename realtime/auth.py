@@ -92,7 +92,7 @@ _MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def sessions_checkable() -> bool:
-    """Whether `session_holds` can tell: the default session store and the model backend."""
+    """Whether `session_auth_hash` can tell: the default session store and the model backend."""
     from django.conf import settings
 
     return (
@@ -101,24 +101,23 @@ def sessions_checkable() -> bool:
     )
 
 
-def session_holds(session_key: str, user_id: int, session_hash: str) -> bool:
-    """Whether this session still signs this member in, as it did when `session_hash` (the
-    user's `get_session_auth_hash()` then) was taken: the session exists and has not expired
-    (a logout or a ban ends it), the member may still sign in, the password is unchanged.
-    Two rows read by key, nothing decoded; False whenever it cannot tell."""
+def session_auth_hash(session_key: str, user_id: int) -> str | None:
+    """The member's `get_session_auth_hash()` as it is now (it changes with the password), if
+    this session still exists and has not expired (a logout or a ban ends it) and the member
+    may still sign in; else None. Two rows read by key, nothing decoded: for a caller that
+    knows this session signed this member in (a resume ticket)."""
     from django.contrib.auth.backends import ModelBackend
     from django.utils import timezone
-    from django.utils.crypto import constant_time_compare
 
-    if not sessions_checkable() or type(user_id) is not int or not session_hash:
-        return False
+    if not sessions_checkable() or type(user_id) is not int:
+        return None
     session = _queries().session.first(session_key)
     if session is None or session.expire_date <= timezone.now():
-        return False
+        return None
     user = _queries().user_check.first(user_id)
     if user is None or not ModelBackend().user_can_authenticate(user):
-        return False
-    return constant_time_compare(session_hash, user.get_session_auth_hash())
+        return None
+    return user.get_session_auth_hash()
 
 
 def _user_by_django(session_key: str):
@@ -177,7 +176,7 @@ def _queries() -> SimpleNamespace:
     return SimpleNamespace(
         session=PreparedQuery(lambda key: Session.objects.filter(session_key=key)[:1], str),
         user=PreparedQuery(lambda pk: user_model._default_manager.filter(pk=pk)[:1], int),
-        # What `session_holds` needs of a member: whether they may sign in, their password.
+        # What `session_auth_hash` needs of a member: whether they may sign in, their password.
         user_check=PreparedQuery(
             lambda pk: user_model._default_manager.filter(pk=pk).only("password", "is_active")[:1],
             int,

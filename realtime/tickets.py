@@ -12,9 +12,12 @@ presents it, and is spared `authorize` if the ticket
   gets a new one, after a full check, before its own ages out);
 - names the socket's own path (a board's ticket opens no other board);
 - comes with the same session cookie (a digest of the session key is in it);
-- and, for a member, the session still signs them in (`realtime.auth.session_holds`: the
+- and, for a member, the session still signs them in (`realtime.auth.session_auth_hash`: the
   session exists and has not expired — a logout, or a ban, ends it —, the member may still
   sign in, the password is unchanged).
+
+The ticket is signed, not encrypted: the client can read it, so the session key and the
+session hash are in it only as salted digests.
 
 A ticket never stands for a right to act: every op's service reads the actor's rights
 afresh. What it carries over is what the socket would have had by staying open: what it
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.utils.crypto import constant_time_compare
 
 SALT = "realtime.resume-ticket"
 
@@ -82,7 +86,7 @@ def issue(
         "a": sees_all,
         "x": state,
         "u": user.pk if signed_in else None,
-        "h": user.get_session_auth_hash() if signed_in else "",
+        "h": _digest(user.get_session_auth_hash()) if signed_in else "",
         "i": time.time(),
     }
     return signing.dumps(payload, salt=SALT)
@@ -116,16 +120,18 @@ def read(text: str, *, path: str, session_key: str | None) -> Ticket | None:
 
 def holds(ticket: Ticket, session_key: str | None) -> bool:
     """Whether the ticket's reader is still who they were (in the database thread)."""
-    from realtime.auth import session_holds
+    from realtime.auth import session_auth_hash
 
     if ticket.person is None:
         return True  # an anonymous reader, with the same cookie (or none): nothing to lose
-    if ticket.user != ticket.person.get("id"):
+    if not session_key or ticket.user != ticket.person.get("id") or not ticket.session_hash:
         return False
-    return bool(session_key) and session_holds(session_key, ticket.user, ticket.session_hash)
+    now = session_auth_hash(session_key, ticket.user)
+    return now is not None and constant_time_compare(_digest(now), ticket.session_hash)
 
 
-def _digest(session_key: str | None) -> str:
-    if not session_key:
+def _digest(secret: str | None) -> str:
+    """A digest of a session key or a session hash: the client sees the ticket's contents."""
+    if not secret:
         return ""
-    return hashlib.sha256(f"{SALT}:{session_key}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{SALT}:{secret}".encode()).hexdigest()[:32]

@@ -4,7 +4,10 @@ import pprint
 import sys
 from pathlib import Path
 
+import autobahn.twisted.websocket as autobahn_twisted
+import autobahn.util as autobahn_util
 import autobahn.websocket.protocol as autobahn_protocol
+import click
 import pytest
 
 from realtime import runtime
@@ -12,7 +15,11 @@ from realtime import runtime
 
 @pytest.fixture
 def autobahn_module(monkeypatch):
+    """autobahn's modules as they are before the app is loaded (the test process loaded it)."""
     monkeypatch.setattr(autobahn_protocol, "pformat", pprint.pformat)
+    for module in (autobahn_protocol, autobahn_twisted):
+        for helper in ("hltype", "hlval"):
+            monkeypatch.setattr(module, helper, getattr(autobahn_util, helper))
     return autobahn_protocol
 
 
@@ -30,6 +37,24 @@ def test_autobahn_s_per_socket_debug_line_is_formatted_only_when_written(
     template = "\n{attrs}"  # txaio formats its log lines with str.format
     assert template.format(attrs=deferred) == "\n" + real(settings)
     assert str(deferred) == real(settings) and len(calls) == 2
+
+
+@pytest.mark.parametrize("module", [autobahn_protocol, autobahn_twisted])
+def test_autobahn_s_coloured_names_and_values_are_made_only_when_written(
+    autobahn_module, monkeypatch, module
+):
+    assert runtime.defer_autobahn_debug_formatting() is True
+    styled = []
+    real = click.style
+    monkeypatch.setattr(click, "style", lambda text, **kw: styled.append(text) or real(text, **kw))
+    name, value = module.hltype(test_done_once_and_only_on_autobahn_s_own_pformat), module.hlval(42)
+    assert styled == []  # what each socket's dropped debug lines cost: nothing
+    # Written: the same text as autobahn's own helpers give, through str.format as txaio does.
+    line = f"{name}: {value}"
+    assert styled
+    monkeypatch.setattr(click, "style", real)
+    expected = autobahn_util.hltype(test_done_once_and_only_on_autobahn_s_own_pformat)
+    assert line == expected + ": " + autobahn_util.hlval(42)
 
 
 def test_done_once_and_only_on_autobahn_s_own_pformat(autobahn_module, monkeypatch):
