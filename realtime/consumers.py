@@ -126,7 +126,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
         return {}
 
     def restore(self, state: dict) -> None:
-        """Put back what `ticket_state` gave, for a socket resuming on its ticket."""
+        """Put back what `ticket_state` gave, for a socket resuming on its ticket (on the event
+        loop: no database)."""
 
     def limits(self) -> dict:
         conf = settings.REALTIME
@@ -170,7 +171,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
         self.strikes = 0
         since, epoch, ticket = self._resume_point()
         try:
-            self.stream_key, sees_all, me = await database_sync_to_async(self._admit)(since, ticket)
+            self.stream_key, sees_all, me = await self._admit(since, ticket)
         except StreamRefused as refused:
             await self.close(code=refused.code)
             return
@@ -209,18 +210,19 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await get_hub().leave(self.stream_key, self.sub)
             self.sub = None
 
-    def _admit(self, since: int | None, ticket: str) -> tuple[str, bool, dict | None]:
-        """`_authorize`, or for a socket resuming on a sound ticket of its own, what the
-        ticket says (with no `me`: the client keeps the one it has)."""
+    async def _admit(self, since: int | None, ticket: str) -> tuple[str, bool, dict | None]:
+        """`_authorize` (in the database thread), or for a socket resuming on a sound ticket
+        of its own, what the ticket says (with no `me`: the client keeps the one it has), its
+        session checked together with those of the sockets arriving at the same time."""
         if since is not None and ticket and self.resume_tickets:
             session_key = self.scope.get("session_key")
             held = tickets.read(ticket, path=self.scope["path"], session_key=session_key)
-            if held is not None and tickets.holds(held, session_key):
+            if held is not None and await get_hub().tickets.holds(held, session_key):
                 self.person, self.client, self.territory = held.person, held.client, held.territory
                 self.restore(held.state)
                 self.ticket, self.ticket_issued, self.by_ticket = held.text, held.issued, True
                 return held.stream, held.sees_all, None
-        return self._authorize(resuming=since is not None)
+        return await database_sync_to_async(self._authorize)(resuming=since is not None)
 
     def _authorize(self, *, resuming: bool = False) -> tuple[str, bool, dict | None]:
         """The stream, whether this reader sees restricted events whole, and for a client

@@ -25,7 +25,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from realtime import publish, streams
+from realtime import publish, streams, tickets
 from realtime.protocol import CLOSE_TOO_SLOW, CLOSE_UNAUTHENTICATED
 from realtime.publish import HUB_GROUP, group_name
 
@@ -221,6 +221,7 @@ class Hub:
         self._watcher: asyncio.Task | None = None
         self._census_task: asyncio.Task | None = None
         self.process = PROCESS_ID
+        self.tickets = tickets.Checks()  # resume tickets' sessions, checked together
         # process id → ({territory: [person ids]}, expiry)
         self.census: dict[str, tuple[dict[int, list[int]], float]] = {}
 

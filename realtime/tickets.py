@@ -12,9 +12,9 @@ presents it, and is spared `authorize` if the ticket
   gets a new one, after a full check, before its own ages out);
 - names the socket's own path (a board's ticket opens no other board);
 - comes with the same session cookie (a digest of the session key is in it);
-- and, for a member, the session still signs them in (`realtime.auth.session_auth_hash`: the
-  session exists and has not expired — a logout, or a ban, ends it —, the member may still
-  sign in, the password is unchanged).
+- and, for a member, the session still signs them in (`realtime.auth.session_auth_hashes`:
+  the session exists and has not expired — a logout, or a ban, ends it —, the member may
+  still sign in, the password is unchanged; sockets arriving together are checked together).
 
 The ticket is signed, not encrypted: the client can read it, so the session key and the
 session hash are in it only as salted digests.
@@ -27,10 +27,12 @@ is authorized in full, as on a first connect.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from dataclasses import dataclass
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core import signing
 from django.utils.crypto import constant_time_compare
@@ -94,7 +96,7 @@ def issue(
 
 def read(text: str, *, path: str, session_key: str | None) -> Ticket | None:
     """The ticket if it is sound, young enough and this socket's; no database read (a
-    member's session is checked by `holds`)."""
+    member's session is checked by `Checks.holds`)."""
     if not isinstance(text, str) or len(text) > 4096:
         return None
     try:
@@ -118,16 +120,51 @@ def read(text: str, *, path: str, session_key: str | None) -> Ticket | None:
     return ticket
 
 
-def holds(ticket: Ticket, session_key: str | None) -> bool:
-    """Whether the ticket's reader is still who they were (in the database thread)."""
-    from realtime.auth import session_auth_hash
+class Checks:
+    """Whether tickets' readers are still who they were, for the sockets of one event loop:
+    those arriving together are checked in one trip to the database thread (at most BATCH
+    at a time), two queries in all (`realtime.auth.session_auth_hashes`)."""
 
-    if ticket.person is None:
-        return True  # an anonymous reader, with the same cookie (or none): nothing to lose
-    if not session_key or ticket.user != ticket.person.get("id") or not ticket.session_hash:
-        return False
-    now = session_auth_hash(session_key, ticket.user)
-    return now is not None and constant_time_compare(_digest(now), ticket.session_hash)
+    BATCH = 500
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[Ticket, str, asyncio.Future]] = []
+        self.task: asyncio.Task | None = None
+
+    async def holds(self, ticket: Ticket, session_key: str | None) -> bool:
+        if ticket.person is None:
+            return True  # an anonymous reader, with the same cookie (or none): nothing to lose
+        if not session_key or ticket.user != ticket.person.get("id") or not ticket.session_hash:
+            return False
+        loop = asyncio.get_running_loop()
+        answer = loop.create_future()
+        self.waiting.append((ticket, session_key, answer))
+        if self.task is None:
+            self.task = loop.create_task(self._check())
+        return await answer
+
+    async def _check(self) -> None:
+        from realtime.auth import session_auth_hashes
+
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting[: self.BATCH], self.waiting[self.BATCH :]
+                pairs = [(key, ticket.user) for ticket, key, _ in batch]
+                try:
+                    hashes = await database_sync_to_async(session_auth_hashes)(pairs)
+                except Exception as error:  # the database away: each socket is told
+                    for _, _, answer in batch:
+                        if not answer.done():
+                            answer.set_exception(error)
+                    continue
+                for (ticket, _, answer), now in zip(batch, hashes, strict=True):
+                    if not answer.done():
+                        answer.set_result(
+                            now is not None
+                            and constant_time_compare(_digest(now), ticket.session_hash)
+                        )
+        finally:
+            self.task = None
 
 
 def _digest(secret: str | None) -> str:

@@ -260,3 +260,35 @@ async def test_a_reader_whose_rights_changed_resumes_on_a_ticket_for_the_new_one
 @pytest.mark.parametrize("text", ["", "x" * 5000, "a:b:c", 42, None])
 def test_a_ticket_that_is_not_one_reads_as_none(text):
     assert tickets.read(text, path="/ws/boards/1/", session_key="k") is None
+
+
+async def test_sockets_resuming_together_have_their_sessions_checked_together(
+    authorized, monkeypatch
+):
+    from realtime import auth
+
+    owner = await db(make_user)("Awa")
+    board = await db(make_board)(owner, project=await db(make_project)(owner))
+    readers = [await db(make_user)(f"Lecteur {i}") for i in range(6)]
+    keys = [await db(session_key_for)(reader) for reader in readers]
+    hellos = []
+    for key in keys:
+        socket = Socket(board, key)
+        hellos.append(await socket.hello())
+        await socket.ws.disconnect()
+    await log_out(keys[-1])  # the last one signed out meanwhile
+    trips = []
+    real = auth.session_auth_hashes
+    monkeypatch.setattr(
+        auth, "session_auth_hashes", lambda pairs: trips.append(pairs) or real(pairs)
+    )
+    authorized.clear()
+
+    back = [Socket(board, key, **resume(hello)) for key, hello in zip(keys, hellos, strict=True)]
+    resumed = await asyncio.gather(*(socket.hello() for socket in back))
+    assert sum(len(pairs) for pairs in trips) == 6 and len(trips) < 6  # not one trip each
+    assert [("me" in hello) for hello in resumed] == [False] * 5 + [True]
+    assert resumed[-1]["me"]["id"] is None  # signed out: authorized in full, as anonymous
+    assert len(authorized) == 1
+    for socket in back:
+        await socket.ws.disconnect()
