@@ -101,7 +101,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
     #: a consumer that says so gives what its `authorize` left behind (`ticket_state`) and
     #: puts it back (`restore`)
     resume_tickets: bool = False
-    ticket: tickets.Ticket | str | None = None
+    ticket: str | None = None  # the socket's resume ticket, as its client holds it
+    ticket_issued = 0.0  # when it was signed (time.time())
     by_ticket: bool = False  # this socket resumed on its ticket
 
     # What a feature consumer provides (called in a worker thread) -------------------------
@@ -279,6 +280,10 @@ class StreamConsumer(AsyncWebsocketConsumer):
             key, sees_all, _ = await database_sync_to_async(self._authorize)()
         except StreamRefused as refused:
             await self._close_with(refused.code)
+            return
+        except Exception:  # the database away for a moment: the ticket ages, try again later
+            logger.exception("could not check %s again", self.stream_key)
+            self._keep_ticket_fresh()
             return
         if self.sub is None or self.sub.closed:
             return

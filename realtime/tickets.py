@@ -17,7 +17,9 @@ presents it, and is spared `authorize` if the ticket
   still sign in, the password is unchanged; sockets arriving together are checked together).
 
 The ticket is signed, not encrypted: the client can read it, so the session key and the
-session hash are in it only as salted digests.
+session hash are in it only as salted digests. It travels in the socket's URL, which access
+logs may keep: without its session cookie it opens nothing but what a visitor with no
+cookie may read anyway (an anonymous reader's ticket, for a public board).
 
 A ticket never stands for a right to act: every op's service reads the actor's rights
 afresh. What it carries over is what the socket would have had by staying open: what it

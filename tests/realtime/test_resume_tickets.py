@@ -292,3 +292,23 @@ async def test_sockets_resuming_together_have_their_sessions_checked_together(
     assert len(authorized) == 1
     for socket in back:
         await socket.ws.disconnect()
+
+
+async def test_a_check_that_fails_is_tried_again_and_the_socket_stays_open(settings, monkeypatch):
+    settings.REALTIME = {**settings.REALTIME, "RESUME_TICKET_SECONDS": 2}
+    _, _, board, key = await member_board()
+    socket = Socket(board, key)
+    hello = await socket.hello()
+    failures = []
+    real = BoardConsumer.authorize
+
+    def authorize_once_failing(self):
+        if not failures:
+            failures.append(1)
+            raise RuntimeError("the database is away")
+        return real(self)
+
+    monkeypatch.setattr(BoardConsumer, "authorize", authorize_once_failing)
+    renewed = await socket.until("ticket", timeout=6)
+    assert failures and renewed["ticket"] != hello["ticket"]
+    await socket.ws.disconnect()
