@@ -86,10 +86,10 @@ _AUTOBAHN_HIGHLIGHTS = ("hltype", "hlval")
 def defer_autobahn_debug_formatting() -> bool:
     """Under daphne: autobahn formats debug lines for every new socket that are dropped unless
     debug logging is on. It pretty-prints the socket's settings (7.6% of the server's time in
-    a reconnect storm, py-spy, 10,000 sockets) and colours names and values for a terminal
-    with click (`hltype`, `hlval`: 3 to 4% more). Give its modules a `pformat` and those helpers
-    that format only when a line is written. True if autobahn was loaded (daphne imports it
-    before the application)."""
+    a reconnect storm, py-spy, 10,000 sockets) and highlights names and values for a terminal
+    (`hltype`, `hlval`; with click installed, as uvicorn's extra brings it, 3 to 4% more).
+    Give its modules a `pformat` and those helpers that format only when a line is written.
+    True if autobahn was loaded (daphne imports it before the application)."""
     module = sys.modules.get("autobahn.websocket.protocol")
     if module is None or getattr(module, "pformat", None) is not pprint.pformat:
         return False
