@@ -20,8 +20,11 @@ def layer(request):
 class Client:
     """A WebsocketCommunicator on a board, with the helpers the tests need."""
 
-    def __init__(self, path: str, user=None, origin: bytes = b"http://localhost"):
+    def __init__(self, path: str, user=None, origin: bytes = b"http://localhost", session_key=None):
+        """`user` set on the scope as tests do, or `session_key` sent as a browser's cookie."""
         headers = [(b"origin", origin)] if origin else []
+        if session_key:
+            headers.append((b"cookie", f"sessionid={session_key}".encode()))
         self.ws = WebsocketCommunicator(application, path, headers=headers)
         if user is not None:
             self.ws.scope["user"] = user
