@@ -44,6 +44,15 @@ the all-projects one, by more than `SKEW_US` (the clocks of two processes may di
 render that read the database before a commit is never taken for one that saw it. Every
 change still bumps the version, for the other pages. A stamp found missing (evicted, Redis
 emptied) counts as a change made now.
+
+With Redis, a hit does not ask Redis either: each process keeps what it learnt of the version
+and the stamps (`Mirror`), and every bump is also published on a channel that each process
+follows, so what it keeps moves with each change, a fraction of a millisecond after it
+(stamps only move forward: the later of two is kept, whatever order they arrive in; a
+published version is only a sign to read it again). Until its subscription is confirmed, or
+when it drops (Redis restarted, the connection cut), a process forgets all it kept and reads
+Redis on every request again, as it would without the mirror; a reading begun before the
+subscription changed is not kept.
 """
 
 from __future__ import annotations
@@ -51,6 +60,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import logging
 import random
 import time
@@ -90,6 +100,8 @@ VERSION_KEY = "pages:version"
 # When every project page last changed, and when project <id>'s did (microseconds).
 PROJECTS_KEY = "pages:projects"
 PROJECT_KEY = "pages:project:{}"
+# Where every bump is published (JSON: {"version": true, "stamps": {name: µs}}).
+CHANNEL = "pages:changes"
 # How far the clocks of two processes may be apart: a page must have started this long after
 # a change to count as showing it.
 SKEW_US = 250_000
@@ -151,12 +163,19 @@ _redis_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 async def _version_async(cache) -> int | None:
-    """The current version, read on the event loop: straight from memory, or with an
-    asyncio Redis client (one per loop) from the shared cache Django writes it to."""
+    """The current version, read on the event loop: straight from memory, from what this
+    process follows of Redis (`Mirror`), or with an asyncio Redis client (one per loop) from
+    the shared cache Django writes it to."""
     if isinstance(cache, LocMemCache):
         return cache.get(VERSION_KEY)
+    mirror = Mirror.of(cache)
+    if mirror.version is not None:
+        return mirror.version
+    epoch = mirror.epoch
     raw = await _redis(cache).get(cache.make_and_validate_key(VERSION_KEY))
-    return None if raw is None else int(raw)
+    version = None if raw is None else int(raw)
+    mirror.learn(epoch, version=version)
+    return version
 
 
 def _redis(cache):
@@ -181,6 +200,11 @@ async def _stamps_async(cache, project_id: int, *, missing: int) -> list[int]:
                 cache.add(name, missing, None)
                 found[name] = cache.get(name, missing)
         return [found[name] for name in names]
+    mirror = Mirror.of(cache)
+    known = mirror.stamps_of(names)
+    if known is not None:
+        return known
+    epoch = mirror.epoch
     client = _redis(cache)
     keys = [cache.make_and_validate_key(name) for name in names]
     raw = await client.mget(keys)
@@ -188,7 +212,121 @@ async def _stamps_async(cache, project_id: int, *, missing: int) -> list[int]:
         if raw[index] is None:
             await client.set(key, missing, nx=True)
             raw[index] = await client.get(key) or missing
-    return [int(value) for value in raw]
+    stamps = [int(value) for value in raw]
+    mirror.learn(epoch, stamps=dict(zip(names, stamps, strict=True)))
+    return mirror.stamps_of(names) or stamps
+
+
+class Mirror:
+    """What this process knows of the version and the stamps in Redis, kept up to date by
+    following the bumps every process publishes on `CHANNEL`: the requests served from the
+    cache do not wait on Redis. One per event loop and cache; it follows as long as its loop
+    runs.
+
+    `live` once the subscription is confirmed; until then, and whenever it drops, it knows
+    nothing (`version` None, no stamps) and the callers read Redis, then tell it what they
+    read (`learn`), which it keeps only if it was live throughout (`epoch` unchanged).
+    """
+
+    _all: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    RETRY_SECONDS = (0.5, 1, 2, 5)
+
+    def __init__(self, url: str, channel: str) -> None:
+        self.url, self.channel = url, channel
+        self.live = False
+        self.epoch = 0  # moves whenever what was read before may be out of date
+        self.version: int | None = None
+        self.stamps: dict[str, int] = {}
+        self.task: asyncio.Task | None = asyncio.get_running_loop().create_task(self._follow())
+
+    @classmethod
+    def of(cls, cache) -> Mirror:
+        """This loop's mirror of `cache` (its Redis server and key prefix), started if new."""
+        where = (cache._servers[0], cache.make_and_validate_key(CHANNEL))
+        mirrors = cls._all.setdefault(asyncio.get_running_loop(), {})
+        mirror = mirrors.get(where)
+        if mirror is None:
+            mirror = mirrors[where] = cls(*where)
+        return mirror
+
+    def stamps_of(self, names: list[str]) -> list[int] | None:
+        if not self.live:
+            return None
+        try:
+            return [self.stamps[name] for name in names]
+        except KeyError:
+            return None
+
+    def learn(self, epoch: int, *, version: int | None = None, stamps: dict | None = None):
+        """What a caller read from Redis since `epoch`: kept if nothing moved meanwhile."""
+        if not self.live or epoch != self.epoch:
+            return
+        if version is not None:
+            self.version = version
+        for name, stamp in (stamps or {}).items():
+            self.stamps[name] = max(stamp, self.stamps.get(name, stamp))
+
+    def _forget(self, *, live: bool) -> None:
+        self.live = live
+        self.epoch += 1
+        self.version = None
+        self.stamps.clear()
+
+    def _apply(self, data: bytes) -> None:
+        change = json.loads(data)
+        if change.get("version"):
+            self.version = None  # read again: versions from two processes may cross
+            self.epoch += 1
+        for name, stamp in change.get("stamps", {}).items():
+            self.stamps[name] = max(int(stamp), self.stamps.get(name, 0))
+
+    async def _follow(self) -> None:
+        try:
+            await self._follow_changes()
+        finally:
+            self.task = None  # its loop is closing: let both go
+
+    async def _follow_changes(self) -> None:
+        failures = 0
+        while True:
+            client = redis.asyncio.Redis.from_url(
+                self.url,
+                client_name="faire-ensemble-page-changes",
+                socket_connect_timeout=0.5,
+                socket_keepalive=True,
+                health_check_interval=15,
+            )
+            pubsub = client.pubsub()
+            try:
+                await pubsub.subscribe(self.channel)
+                while True:
+                    _honour_cancellation()
+                    message = await pubsub.get_message(timeout=1)
+                    _honour_cancellation()
+                    if message is None:
+                        continue
+                    if message["type"] == "subscribe":
+                        self._forget(live=True)
+                        failures = 0
+                    elif message["type"] == "message":
+                        self._apply(message["data"])
+            except Exception:
+                _honour_cancellation()
+                logger.warning("page cache: following the changes stopped", exc_info=True)
+            finally:
+                self._forget(live=False)
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                    await client.aclose()
+            await asyncio.sleep(self.RETRY_SECONDS[min(failures, len(self.RETRY_SECONDS) - 1)])
+            failures += 1
+
+
+def _honour_cancellation() -> None:
+    """Stop the current task if it was asked to: redis-py's asyncio client may swallow a
+    cancellation (seen while `subscribe` connects), and a loop closing waits for its tasks."""
+    if asyncio.current_task().cancelling():
+        raise asyncio.CancelledError
 
 
 async def _current(cache, page, version: int | None = None) -> bool:
@@ -217,11 +355,18 @@ def bump(*, projects: Collection[int] | None = None) -> None:
             cache.incr(VERSION_KEY)
         except ValueError:  # never set, or evicted: any new number will do
             cache.set(VERSION_KEY, random.randrange(1, 2**62), None)
+        stamps = {}
         if projects is None:
-            cache.set(PROJECTS_KEY, _now(), None)
+            stamps = {PROJECTS_KEY: _now()}
         elif projects:
             now = _now()
-            cache.set_many({PROJECT_KEY.format(pk): now for pk in projects}, None)
+            stamps = {PROJECT_KEY.format(pk): now for pk in projects}
+        if stamps:
+            cache.set_many(stamps, None)
+        if not isinstance(cache, LocMemCache):  # every process's Mirror moves with it
+            change = json.dumps({"version": True, "stamps": stamps})
+            client = cache._cache.get_client(write=True)
+            client.publish(cache.make_and_validate_key(CHANNEL), change)
     except Exception:  # Redis unreachable: the change is committed; pages expire by themselves
         logger.exception("page cache: the version could not be bumped")
 

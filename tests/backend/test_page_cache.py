@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from django.core import signals
 from django.core.cache import cache, caches
 from django.db import close_old_connections
@@ -550,3 +551,135 @@ def test_a_many_to_many_change_from_the_other_side_names_its_projects():
     assert page_cache.projects_shown(Project.themes.through, change) == {project.pk}
     cleared = {**change, "action": "post_clear", "pk_set": None}
     assert page_cache.projects_shown(Project.themes.through, cleared) is None  # all of them
+
+
+# With Redis, each process follows the changes instead of asking Redis on every hit ------------
+
+
+@pytest.fixture
+def redis_cache(settings, redis_server):
+    import redis
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_server.url,
+            "KEY_PREFIX": "page-mirror-test",
+        },
+    }
+    shared = redis.Redis.from_url(redis_server.url)
+    yield shared
+    shared.close()
+
+
+def _reads(shared) -> int:
+    """How many GET and MGET Redis has answered so far."""
+    stats = shared.info("commandstats")
+    return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("get", "mget"))
+
+
+async def _until(condition, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"still not so after {seconds} s"
+        await asyncio.sleep(0.01)
+
+
+def _kill_the_follower(shared) -> int:
+    """Cut the mirror's subscription, as a Redis restart would: how many were cut."""
+    cut = 0
+    for client in shared.client_list():
+        if client["name"] == "faire-ensemble-page-changes":
+            shared.client_kill_filter(_id=client["id"])
+            cut += 1
+    return cut
+
+
+def test_hits_do_not_ask_redis_and_a_change_elsewhere_still_shows(redis_cache):
+    project = make_project(make_user(), title="Jardin partagé")
+    url, headers = project.get_absolute_url(), [(b"accept-language", b"fr")]
+
+    async def scenario():
+        assert "Jardin partagé" in (await _call(url, headers))[2]
+        mirror = page_cache.Mirror.of(caches["default"])
+        await _until(lambda: mirror.live)
+        assert "Jardin partagé" in (await _call(url, headers))[2]  # learns the stamps
+        before = _reads(redis_cache)
+        for _ in range(20):
+            assert "Jardin partagé" in (await _call(url, headers))[2]
+            assert "Jardin partagé" in (await _call("/projets/", headers))[2]
+        assert _reads(redis_cache) == before + 1  # the list's version, read once
+        # Another process changes the project and bumps (Redis, then the channel).
+        await sync_to_async(Project.objects.filter(pk=project.pk).update)(title="Verger")
+        await sync_to_async(page_cache.bump)(projects={project.pk})
+        await _until(lambda: mirror.version is None)  # the message is in
+        assert "Verger" in (await _call(url, headers))[2]
+        assert "Verger" in (await _call("/projets/", headers))[2]
+
+    async_to_sync(scenario)()
+
+
+def test_a_cut_subscription_falls_back_to_redis_until_it_is_back(redis_cache):
+    project = make_project(make_user(), title="Jardin partagé")
+    url, headers = project.get_absolute_url(), [(b"accept-language", b"fr")]
+    stamp = caches["default"].make_and_validate_key(page_cache.PROJECT_KEY.format(project.pk))
+
+    async def scenario():
+        assert "Jardin partagé" in (await _call(url, headers))[2]
+        mirror = page_cache.Mirror.of(caches["default"])
+        await _until(lambda: mirror.live)
+        await _call(url, headers)
+        assert mirror.stamps  # known here
+        assert _kill_the_follower(redis_cache) == 1
+        await _until(lambda: not mirror.live)
+        assert not mirror.stamps  # forgotten: a change may have gone by unseen
+        # A change while nobody follows: stamped in Redis, its message lost.
+        await sync_to_async(Project.objects.filter(pk=project.pk).update)(title="Verger")
+        redis_cache.set(stamp, time.time_ns() // 1000)
+        assert "Verger" in (await _call(url, headers))[2]  # read from Redis
+        await _until(lambda: mirror.live)  # following again, on its own
+        await asyncio.sleep(page_cache.SKEW_US / 1e6)  # a render from now on counts
+        await _call(url, headers)  # learns the stamps again
+        before = _reads(redis_cache)
+        for _ in range(5):
+            assert "Verger" in (await _call(url, headers))[2]
+        assert _reads(redis_cache) == before
+
+    async_to_sync(scenario)()
+
+
+def test_stamps_only_move_forward_and_a_reading_from_before_a_cut_is_not_kept(redis_cache):
+    async def scenario():
+        mirror = page_cache.Mirror.of(caches["default"])
+        await _until(lambda: mirror.live)
+        mirror._apply(b'{"stamps": {"pages:project:1": 200}}')
+        mirror._apply(b'{"stamps": {"pages:project:1": 100}}')  # arrived late
+        assert mirror.stamps_of(["pages:project:1"]) == [200]
+        mirror.learn(mirror.epoch, stamps={"pages:project:1": 150, "pages:projects": 5})
+        assert mirror.stamps_of(["pages:projects", "pages:project:1"]) == [5, 200]
+        epoch = mirror.epoch
+        mirror.learn(epoch, version=7)
+        assert mirror.version == 7
+        mirror._apply(b'{"version": true, "stamps": {}}')
+        assert mirror.version is None  # read again
+        mirror.learn(epoch, version=7)  # a reading begun before that message
+        assert mirror.version is None
+
+    async_to_sync(scenario)()
+
+
+def test_a_loop_closing_while_its_mirror_connects_does_not_hang(redis_cache):
+    """A loop ends by cancelling its mirror's task, at whatever point of its subscription
+    (redis-py may swallow that cancellation): the loop still ends."""
+    shared_cache = caches["default"]
+
+    async def briefly(wait: float):
+        page_cache.Mirror.of(shared_cache)
+        await asyncio.sleep(wait)
+
+    for n in range(100):
+        loop = threading.Thread(target=asyncio.run, args=(briefly(n % 10 / 2000),), daemon=True)
+        loop.start()
+        loop.join(5)
+        assert not loop.is_alive(), f"the loop closing after {n % 10 / 2} ms never ended"
