@@ -14,11 +14,13 @@ from realtime.runtime import (  # noqa: E402
     defer_autobahn_debug_formatting,
     skip_collection_at_exit,
     tune_garbage_collector,
+    write_through_twisted,
 )
 
 application = ProtocolTypeRouter(
     {"http": PageCache(django_asgi_app), "websocket": websocket_application()}
 )
 defer_autobahn_debug_formatting()
+write_through_twisted()
 tune_garbage_collector()
 skip_collection_at_exit()

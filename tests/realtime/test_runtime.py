@@ -98,3 +98,105 @@ def test_the_server_s_process_leaves_its_heap_out_of_the_exit_s_collections(load
     )
     # A plain process collects the cycle on its way out; the app's leaves it to the kernel.
     assert done.stdout.count("collected") == (0 if load == "app" else 2)
+
+
+# Twisted's TCP writes at once when nothing is buffered -----------------------------------------
+
+
+class _Reactor:
+    """What a connection asks of the reactor: to be watched for writing, or not."""
+
+    def __init__(self):
+        self.writers = []
+
+    def addWriter(self, connection):
+        if connection not in self.writers:
+            self.writers.append(connection)
+
+    def removeWriter(self, connection):
+        if connection in self.writers:
+            self.writers.remove(connection)
+
+
+@pytest.fixture
+def twisted_tcp(monkeypatch):
+    """Twisted's TCP connection as before the app is loaded, and a connected socket pair."""
+    import socket
+
+    from twisted.internet import tcp
+    from twisted.internet.protocol import Protocol
+
+    buffered = getattr(tcp.Connection.write, "__wrapped__", tcp.Connection.write)
+    monkeypatch.setattr(tcp.Connection, "write", buffered)
+    ours, theirs = socket.socketpair()
+    theirs.setblocking(False)
+    reactor = _Reactor()
+    connection = tcp.Connection(ours, Protocol(), reactor=reactor)
+    connection.connected = 1  # as Twisted's Server sets it
+    yield tcp, connection, theirs, reactor
+    ours.close()
+    theirs.close()
+
+
+def _received(sock) -> bytes:
+    chunks = []
+    while True:
+        try:
+            chunk = sock.recv(1 << 20)
+        except BlockingIOError:
+            return b"".join(chunks)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def test_twisted_sends_a_frame_at_once_when_nothing_waits(twisted_tcp):
+    tcp, connection, theirs, reactor = twisted_tcp
+    connection.write(b"before")  # Twisted's own way: kept for the reactor's next turn
+    assert _received(theirs) == b"" and reactor.writers == [connection]
+    connection.doWrite()
+    assert _received(theirs) == b"before"
+    assert runtime.write_through_twisted() is True
+    assert runtime.write_through_twisted() is False  # done once
+    connection.write(b'{"type": "event", "seq": 1}')
+    assert _received(theirs) == b'{"type": "event", "seq": 1}'  # no turn of the reactor
+    assert reactor.writers == []
+
+
+def test_what_the_socket_does_not_take_goes_later_and_in_order(twisted_tcp):
+    import socket
+
+    tcp, connection, theirs, reactor = twisted_tcp
+    runtime.write_through_twisted()
+    connection.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    big = bytes(range(256)) * 8192  # 2 MiB: more than the socket takes at once
+    connection.write(big)
+    got = _received(theirs)  # what left at once; the socket has room again
+    assert 0 < len(got) < len(big) and reactor.writers == [connection]
+    connection.write(b"after")  # must not overtake what waits
+    while reactor.writers:
+        got += _received(theirs)
+        connection.doWrite()
+    got += _received(theirs)
+    assert got == big + b"after"
+
+
+def test_twisted_s_tls_and_other_cases_keep_twisted_s_path(twisted_tcp, monkeypatch):
+    tcp, connection, theirs, reactor = twisted_tcp
+    runtime.write_through_twisted()
+    connection.TLS = True  # Twisted's own TLS: its layer must see every byte
+    sent_to_tls = []
+    monkeypatch.setattr(connection, "protocol", type("TLS", (), {"write": sent_to_tls.append})())
+    connection.write(b"secret")
+    assert sent_to_tls == [b"secret"] and _received(theirs) == b""
+    connection.TLS = False
+    with pytest.raises(TypeError):
+        connection.write("text, not bytes")  # refused as Twisted refuses it
+    connection.disconnecting = connection._writeDisconnected = True
+    connection.write(b"after the half-close")
+    assert _received(theirs) == b""
+
+
+def test_nothing_to_do_without_twisted(monkeypatch):
+    monkeypatch.delitem(sys.modules, "twisted.internet.tcp", raising=False)
+    assert runtime.write_through_twisted() is False  # uvicorn: Twisted not loaded
