@@ -248,7 +248,8 @@ def test_visitors_arriving_together_cost_one_render():
     assert len({body for _, _, body in answers}) == 1 and "Jardin partagé" in answers[0][2]
 
 
-def test_a_change_in_another_process_shows_at_once_through_redis(settings, redis_server):
+@pytest.fixture
+def redis_cache(settings, redis_server):
     import redis
 
     settings.CACHES = {
@@ -256,17 +257,23 @@ def test_a_change_in_another_process_shows_at_once_through_redis(settings, redis
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": redis_server.url,
-            "KEY_PREFIX": "page-cache-test",
+            "KEY_PREFIX": "page-mirror-test",
         },
     }
+    shared = redis.Redis.from_url(redis_server.url)
+    yield shared
+    shared.close()
+
+
+def test_a_change_in_another_process_shows_at_once_through_redis(redis_cache):
     project = make_project(make_user(), title="Jardin partagé")
     url = project.get_absolute_url()
     assert "Jardin partagé" in get(url)[2] and "Jardin partagé" in get("/projets/")[2]
     Project.objects.filter(pk=project.pk).update(title="Verger partagé")
     assert "Jardin partagé" in get(url)[2]  # cached here, under the shared version
     # Another process bumps the version and stamps the project in Redis (bump() there, a
-    # bare INCR and SET here).
-    shared = redis.Redis.from_url(redis_server.url)
+    # bare INCR and SET here; each request here has a loop of its own, which reads Redis).
+    shared = redis_cache
     shared.incr(cache.make_and_validate_key(page_cache.VERSION_KEY))
     assert "Verger partagé" in get("/projets/")[2]
     assert "Jardin partagé" in get(url)[2]  # a project's page goes by its own stamp
@@ -554,23 +561,6 @@ def test_a_many_to_many_change_from_the_other_side_names_its_projects():
 
 
 # With Redis, each process follows the changes instead of asking Redis on every hit ------------
-
-
-@pytest.fixture
-def redis_cache(settings, redis_server):
-    import redis
-
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_server.url,
-            "KEY_PREFIX": "page-mirror-test",
-        },
-    }
-    shared = redis.Redis.from_url(redis_server.url)
-    yield shared
-    shared.close()
 
 
 def _reads(shared) -> int:
