@@ -9,6 +9,7 @@ import http.cookiejar
 import json
 import re
 import urllib.request
+import weakref
 from collections import deque
 from urllib.parse import urlencode
 
@@ -62,26 +63,30 @@ def socket(server, board, session, query=""):
     )
 
 
-_pending: dict[int, deque] = {}  # frames of a batch not read yet, per socket
+# Per socket (weakly: a closed socket's id may be a new one's): the frames of a batch not read
+# yet, and the last presence it received, even while waiting for another frame (a presence
+# frame is who is here now, and may come before the ack being waited for).
+_pending: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_presence: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 async def next_frame(ws, kind, name=None, timeout=5):
-    pending = _pending.setdefault(id(ws), deque())
+    pending = _pending.setdefault(ws, deque())
     async with asyncio.timeout(timeout):
         while True:
             if not pending:
                 pending.extend(unbatch(await ws.recv()))
             frame = pending.popleft()
+            if frame["type"] == "signal" and frame.get("name") == "presence":
+                _presence[ws] = {p["name"] for p in frame["data"]["people"]}
             if frame["type"] == kind and (name is None or frame.get("name") == name):
                 return frame
 
 
 async def people_become(ws, names: set[str]) -> None:
     async with asyncio.timeout(10):
-        while True:
-            presence = await next_frame(ws, "signal", "presence", timeout=10)
-            if {p["name"] for p in presence["data"]["people"]} == names:
-                return
+        while _presence.get(ws) != names:
+            await next_frame(ws, "signal", "presence", timeout=10)
 
 
 async def create_card(ws, op_id: str, column, text: str) -> dict:
