@@ -231,8 +231,8 @@ class Mirror:
     _all: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
     RETRY_SECONDS = (0.5, 1, 2, 5)
 
-    def __init__(self, url: str, channel: str) -> None:
-        self.url, self.channel = url, channel
+    def __init__(self, cache) -> None:
+        self.url, self.channel = cache._servers[0], cache.make_and_validate_key(CHANNEL)
         self.live = False
         self.epoch = 0  # moves whenever what was read before may be out of date
         self.version: int | None = None
@@ -241,12 +241,13 @@ class Mirror:
 
     @classmethod
     def of(cls, cache) -> Mirror:
-        """This loop's mirror of `cache` (its Redis server and key prefix), started if new."""
-        where = (cache._servers[0], cache.make_and_validate_key(CHANNEL))
+        """This loop's mirror of `cache` (its Redis server and key prefix), started if new.
+        Looked up on every hit: by plain attributes, the channel's key is made only once."""
+        where = (cache._servers[0], cache.key_prefix, cache.version)
         mirrors = cls._all.setdefault(asyncio.get_running_loop(), {})
         mirror = mirrors.get(where)
         if mirror is None:
-            mirror = mirrors[where] = cls(*where)
+            mirror = mirrors[where] = cls(cache)
         return mirror
 
     def stamps_of(self, names: list[str]) -> list[int] | None:
