@@ -12,6 +12,7 @@ from backend.pages.cache import PageCache  # noqa: E402
 from realtime.routing import websocket_application  # noqa: E402
 from realtime.runtime import (  # noqa: E402
     defer_autobahn_debug_formatting,
+    load_what_django_loads_on_first_use,
     skip_collection_at_exit,
     tune_garbage_collector,
     write_through_twisted,
@@ -22,5 +23,6 @@ application = ProtocolTypeRouter(
 )
 defer_autobahn_debug_formatting()
 write_through_twisted()
+load_what_django_loads_on_first_use()
 tune_garbage_collector()
 skip_collection_at_exit()

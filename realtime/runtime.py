@@ -15,6 +15,8 @@ import pprint
 import sys
 
 from django.conf import settings
+from django.urls import get_resolver
+from django.utils import translation
 
 
 def tune_garbage_collector() -> None:
@@ -25,6 +27,22 @@ def tune_garbage_collector() -> None:
     if threshold:
         _young, middle, old = gc.get_threshold()
         gc.set_threshold(threshold, middle, old)
+
+
+def load_what_django_loads_on_first_use() -> None:
+    """Load the URLconf, each language's reverse maps and translation catalogs now.
+
+    Django loads them on the first `reverse()` or the first `activate()` of a language: in the
+    server, in the middle of the first op. Every card made records its board's address for the
+    moderators, so the first op after a start imported every views module: 170 ms on the
+    database thread, alone, against 8 ms for the next ones (250 ms under load), and the 20 edits
+    a second that came meanwhile waited behind it. Called before `tune_garbage_collector`, it
+    also leaves all of it out of the collections.
+    """
+    resolver = get_resolver()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            resolver.reverse_dict  # noqa: B018  the property fills this language's maps
 
 
 def skip_collection_at_exit() -> None:
