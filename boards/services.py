@@ -76,6 +76,22 @@ _new_vote = PreparedInsert(Vote)
 _card_vote = PreparedQuery(
     lambda card, voter: Vote.objects.filter(card_id=card, voter_id=voter).only("pk")[:1], int, int
 )
+# And by every card made, the op a workshop's idea phase is made of.
+_live_column = PreparedQuery(
+    lambda pk, board: Column.objects.filter(pk=pk, board_id=board, deleted_at__isnull=True)[:1],
+    int,
+    int,
+)
+_last_card_of_column = PreparedQuery(  # along the (board, column, position) index
+    lambda board, column: (
+        Card.objects.filter(board_id=board, column_id=column, deleted_at__isnull=True)
+        .order_by("-position")
+        .only("position")[:1]
+    ),
+    int,
+    int,
+)
+_new_card = PreparedInsert(Card)
 
 
 def board_op(service):
@@ -276,13 +292,13 @@ def create_card(
     _check_unlocked(actor, board)
     column = _column(board, column_id)
     text = _clean_text(text, max_length=CARD_TEXT_MAX, what=_("Le texte de la carte"))
-    last = column.cards.filter(deleted_at__isnull=True).aggregate(last=Max("position"))["last"]
-    card = Card.objects.create(
+    last = _last_card_of_column.first(board.pk, column.pk)
+    card = _new_card.create(
         board=board,
         column=column,
         text=text,
         color=_clean_color(color),
-        position=positions.between(last, None),
+        position=positions.between(last.position if last else None, None),
         author=actor,
     )
     data = {"card": card_data(card, votes=0)}
@@ -766,7 +782,7 @@ def _card_votes(card_id: int) -> int:
 
 
 def _column(board: Board, column_id: int) -> Column:
-    column = board.columns.filter(pk=column_id, deleted_at__isnull=True).first()
+    column = _live_column.first(column_id, board.pk) if type(column_id) is int else None
     if column is None:
         raise NotFound(_("Cette colonne n'existe pas ou plus."))
     return column

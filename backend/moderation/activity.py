@@ -23,6 +23,7 @@ from backend.moderation.models import TargetKind
 from realtime import streams
 from realtime.auth import actor_of
 from realtime.models import Event
+from realtime.prepared import PreparedQuery
 
 EXCERPT_MAX = 200
 PAGE = 50
@@ -55,6 +56,38 @@ class Kind:
     }
 
 
+# Read for every card made (a workshop's idea phase is made of them): built once by the ORM
+# (realtime.prepared). The models are imported when first used: their apps record lines too.
+def _project_by_pk(pk):
+    from backend.projects.models import Project
+
+    return Project.objects.filter(pk=pk)[:1]
+
+
+def _themes_of_project(pk):
+    from backend.projects.models import Project
+
+    return Project.themes.through.objects.filter(project_id=pk).only("theme_id")
+
+
+def _table_of_board(pk):
+    from backend.workshops.models import Table
+
+    return Table.objects.filter(board_id=pk).only("workshop_id")[:1]
+
+
+def _workshop_by_pk(pk):
+    from backend.workshops.models import Workshop
+
+    return Workshop.objects.filter(pk=pk).only("territory_id")[:1]
+
+
+_project = PreparedQuery(_project_by_pk, int)
+_project_themes = PreparedQuery(_themes_of_project, int)
+_table = PreparedQuery(_table_of_board, int)
+_workshop = PreparedQuery(_workshop_by_pk, int)
+
+
 def stream_key(territory_id: int) -> str:
     return f"activity:{territory_id}"
 
@@ -79,7 +112,9 @@ def record(
     if territory_id is None or kind not in Kind.labels:
         return
     if themes is None:
-        themes = list(project.themes.values_list("pk", flat=True)) if project is not None else []
+        themes = []
+        if project is not None:
+            themes = [row.theme_id for row in _project_themes.rows(project.pk)]
     data = {
         "kind": kind,
         "excerpt": " ".join(str(excerpt).split())[:EXCERPT_MAX],
@@ -176,17 +211,13 @@ def counters(territory_id: int, *, connected: int) -> dict:
 
 def card_created(card, *, actor) -> None:
     board = card.board
-    project = board.project if board.project_id else None
+    project = _project.first(board.project_id) if board.project_id else None
     if project is not None:
         territory = project.territory_id
-    else:
-        from backend.workshops.models import Workshop
-
-        territory = (
-            Workshop.objects.filter(tables__board=board)
-            .values_list("territory_id", flat=True)
-            .first()
-        )
+    else:  # a workshop's table, or a board of its own (no territory: no line)
+        table = _table.first(board.pk)
+        workshop = _workshop.first(table.workshop_id) if table else None
+        territory = workshop.territory_id if workshop else None
     record(
         territory_id=territory,
         kind=Kind.CARD,
