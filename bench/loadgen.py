@@ -3,7 +3,9 @@
     python bench/loadgen.py --ws ws://127.0.0.1:8000 --seed seed.json --clients 500 \
         --editors 10 --burst 200
 
-Readers and editors sign in with the session keys of `bench/seed.py`. Editors send
+Readers and editors sign in with the session keys of `bench/seed.py`. Readers read through
+`bench.reading` (a client cheap enough for 25,000 frames a second); editors, through the
+`websockets` client. Editors send
 `card.create` ops (each one event of ~300 bytes for everyone); every reader records when each
 op's event arrives and checks that its seqs have no hole and no repeat. Two modes:
 --burst K: K ops sent at once (within each editor's rate limit), timed until every reader has
@@ -20,9 +22,15 @@ import contextlib
 import json
 import re
 import statistics
+import sys
 import time
+from pathlib import Path
 
 from websockets.asyncio.client import connect
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.reading import ReadingSocket
 
 # Frames from json.dumps with or without spaces (the tutorial reference keeps the defaults).
 OP_ID = re.compile(r'"op": ?"([^"]+)"')
@@ -105,16 +113,6 @@ async def open_socket(url: str, origin: str, session: str | None):
     )
 
 
-async def read(socket, reader: Reader, stats: Stats) -> None:
-    try:
-        async for message in socket:
-            reader.on_message(message, time.perf_counter())
-    except Exception:
-        pass
-    if socket.close_code not in (None, 1000):
-        stats.closed.append(socket.close_code)
-
-
 async def read_acks(socket, stats: Stats) -> None:
     try:
         async for message in socket:
@@ -147,12 +145,13 @@ async def run(args) -> dict:
     started = time.perf_counter()
     for start in range(0, args.clients, 50):  # connect in waves, as a room fills up
         batch = [
-            open_socket(*server(i), readers_sessions[i % len(readers_sessions)])
+            ReadingSocket.open(
+                *server(i), readers_sessions[i % len(readers_sessions)], Reader(stats).on_message
+            )
             for i in range(start, min(args.clients, start + 50))
         ]
         sockets += await asyncio.gather(*batch)
     connect_seconds = time.perf_counter() - started
-    tasks = [asyncio.create_task(read(s, Reader(stats), stats)) for s in sockets]
     editor_sessions = seed["editors"] or [None] * args.editors
     editors = [
         await open_socket(*server(i), editor_sessions[i % len(editor_sessions)])
@@ -160,7 +159,7 @@ async def run(args) -> dict:
     ]
     for editor in editors:
         await editor.recv()  # hello
-    tasks += [asyncio.create_task(read_acks(e, stats)) for e in editors]
+    tasks = [asyncio.create_task(read_acks(e, stats)) for e in editors]
     await asyncio.sleep(1.0)  # let hellos and presence settle
 
     column = seed.get("column", 1)
@@ -206,8 +205,8 @@ async def run(args) -> dict:
         for op in stats.acked_at
         if op in stats.sent_at
     ]
-    for socket in [*sockets, *editors]:
-        await socket.close()
+    stats.closed += [s.close_code for s in sockets if s.close_code not in (None, 1000)]
+    await asyncio.gather(*(socket.close() for socket in [*sockets, *editors]))
     for task in tasks:
         task.cancel()
     return {
