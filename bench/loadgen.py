@@ -3,9 +3,8 @@
     python bench/loadgen.py --ws ws://127.0.0.1:8000 --seed seed.json --clients 500 \
         --editors 10 --burst 200
 
-Readers and editors sign in with the session keys of `bench/seed.py`. Readers read through
-`bench.reading` (a client cheap enough for 25,000 frames a second); editors, through the
-`websockets` client. Editors send
+Readers and editors sign in with the session keys of `bench/seed.py`, and connect through
+`bench.reading` (a client cheap enough for 25,000 frames a second). Editors send
 `card.create` ops (each one event of ~300 bytes for everyone); every reader records when each
 op's event arrives and checks that its seqs have no hole and no repeat. Two modes:
 --burst K: K ops sent at once (within each editor's rate limit), timed until every reader has
@@ -24,6 +23,7 @@ import re
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 from websockets.asyncio.client import connect
@@ -57,6 +57,7 @@ class Reader:
     def on_frame(self, kind: str, seq: int | None, op: str | None, now: float) -> None:
         if kind == "hello":
             self.last_seq = seq
+            self.stats.hellos += 1
         if kind != "event":
             return
         if self.last_seq is not None:
@@ -83,6 +84,7 @@ class Stats:
         self.errors: dict[str, int] = {}
         self.done = asyncio.Event()
         self.expected = 0
+        self.hellos = 0  # sockets that have had their hello (readers and editors)
 
     def arrived(self, op: str, now: float) -> None:
         self.deliveries += 1
@@ -113,17 +115,16 @@ async def open_socket(url: str, origin: str, session: str | None):
     )
 
 
-async def read_acks(socket, stats: Stats) -> None:
-    try:
-        async for message in socket:
-            parsed = json.loads(message)
-            for frame in parsed if isinstance(parsed, list) else [parsed]:
-                if frame["type"] == "ack":
-                    stats.acked_at[frame["id"]] = time.perf_counter()
-                elif frame["type"] == "error":
-                    stats.errors[frame["code"]] = stats.errors.get(frame["code"], 0) + 1
-    except Exception:
-        pass
+def on_ack(stats: Stats, message: str, now: float) -> None:
+    """An editor's socket: its acks and errors (its hello and the events are not counted)."""
+    parsed = json.loads(message)
+    for frame in parsed if isinstance(parsed, list) else [parsed]:
+        if frame["type"] == "hello":
+            stats.hellos += 1
+        elif frame["type"] == "ack":
+            stats.acked_at[frame["id"]] = now
+        elif frame["type"] == "error":
+            stats.errors[frame["code"]] = stats.errors.get(frame["code"], 0) + 1
 
 
 async def run(args) -> dict:
@@ -154,13 +155,17 @@ async def run(args) -> dict:
     connect_seconds = time.perf_counter() - started
     editor_sessions = seed["editors"] or [None] * args.editors
     editors = [
-        await open_socket(*server(i), editor_sessions[i % len(editor_sessions)])
+        await ReadingSocket.open(
+            *server(i), editor_sessions[i % len(editor_sessions)], partial(on_ack, stats)
+        )
         for i in range(args.editors)
     ]
-    for editor in editors:
-        await editor.recv()  # hello
-    tasks = [asyncio.create_task(read_acks(e, stats)) for e in editors]
-    await asyncio.sleep(1.0)  # let hellos and presence settle
+    # Every socket has had its hello (the server is through the room's arrival), then
+    # presence settles.
+    async with asyncio.timeout(args.timeout):
+        while stats.hellos < args.clients + args.editors:
+            await asyncio.sleep(0.05)
+    await asyncio.sleep(1.0)
 
     column = seed.get("column", 1)
     run = f"{time.time_ns() % 10**12:x}"  # op ids are unique per person: a new run, new ids
@@ -168,7 +173,7 @@ async def run(args) -> dict:
 
     async def send(editor, n: int, op: str):
         stats.sent_at[op] = time.perf_counter()
-        await editor.send(
+        editor.send(
             json.dumps(
                 {
                     "op": "card.create",
@@ -207,8 +212,6 @@ async def run(args) -> dict:
     ]
     stats.closed += [s.close_code for s in sockets if s.close_code not in (None, 1000)]
     await asyncio.gather(*(socket.close() for socket in [*sockets, *editors]))
-    for task in tasks:
-        task.cancel()
     return {
         "servers": len(bases),
         "clients": args.clients,

@@ -1,4 +1,4 @@
-"""A WebSocket client that only reads, for the load generator's hundreds of readers.
+"""A lean WebSocket client for the load generator: its hundreds of readers, and its editors.
 
 With the `websockets` client, each frame read cost the load generator ~40 µs of its core:
 the frame parser's generators, the message assembler, a queue and a task woken per message.
@@ -6,7 +6,8 @@ At 50 edits a second to 500 readers that is 25,000 frames a second, more than th
 generator's core could parse: it timed its own backlog, not the server's (the bare
 broadcast server's p99 was ~290 ms there, with the load generator 98% busy). This client
 parses frames straight from the bytes in `data_received` and hands each text message to a
-callback with the time its bytes came in.
+callback with the time its bytes came in. The editors use it too: their acks are timed the
+same way, not after a task of their own is woken behind the readers' frames.
 
 It speaks RFC 6455 as a client must: a real opening handshake (its accept key checked),
 masked frames from the client, pongs to the server's pings, the closing handshake both ways,
@@ -34,7 +35,7 @@ class HandshakeFailed(Exception):
 
 
 def masked_frame(opcode: int, payload: bytes) -> bytes:
-    """A client frame (client frames are masked), with FIN set; control payloads < 126."""
+    """A client frame (client frames are masked), with FIN set."""
     mask = os.urandom(4)
     size = len(payload)
     if size < 126:
@@ -43,7 +44,8 @@ def masked_frame(opcode: int, payload: bytes) -> bytes:
         header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, size)
     else:
         header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, size)
-    body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    key = (mask * (size // 4 + 1))[:size]
+    body = (int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(size, "big")
     return header + mask + body
 
 
@@ -199,6 +201,10 @@ class ReadingSocket(asyncio.Protocol):
             self.opened.set_exception(exc or HandshakeFailed("connection closed"))
         if not self.closed.done():
             self.closed.set_result(self.close_code)
+
+    def send(self, text: str) -> None:
+        """A text message to the server (the editors' ops), written at once."""
+        self.transport.write(masked_frame(TEXT, text.encode("utf-8")))
 
     async def close(self, code: int = 1000) -> None:
         """The closing handshake: send ours, wait for the server's and the end of TCP."""

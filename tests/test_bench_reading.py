@@ -117,3 +117,22 @@ async def test_a_masked_frame_from_the_server_is_a_protocol_error():
         reader = await ReadingSocket.open(url, origin, None, lambda text, now: got.append(text))
         code = await asyncio.wait_for(reader.closed, 5)
     assert got == [] and code == 1002 and reader.error == "a masked frame from the server"
+
+
+async def test_what_it_sends_the_server_reads_as_sent():
+    received = []
+
+    async def handler(socket):
+        async for message in socket:
+            received.append(message)
+            if len(received) == 3:
+                await socket.close()
+
+    server, url, origin = await serving(handler)
+    texts = ["un", "é" * 200, "x" * 70_000]  # each length form, masked as a client must
+    async with server:
+        socket = await ReadingSocket.open(url, origin, None, lambda text, now: None)
+        for text in texts:
+            socket.send(text)
+        assert await asyncio.wait_for(socket.closed, 5) == 1000
+    assert received == texts
