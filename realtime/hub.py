@@ -18,7 +18,7 @@ import secrets
 import time
 import weakref
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 from channels.db import database_sync_to_async
@@ -197,6 +197,16 @@ class LocalStream:
     presence: dict[str, tuple[list[dict], int, float]] = field(default_factory=dict)
     announce_task: asyncio.Task | None = None
     epoch: str = ""
+    # Sockets with an op being applied (sub id → how many): served first (Hub.answering).
+    authors: dict[str, int] = field(default_factory=dict)
+
+    def in_delivery_order(self) -> list[Subscription]:
+        """The sockets waiting for their own op first, then the others."""
+        subs = self.subs
+        if not self.authors:
+            return list(subs.values())
+        first = [subs[i] for i in self.authors if i in subs]
+        return first + [sub for i, sub in subs.items() if i not in self.authors]
 
     def local_people(self) -> tuple[list[dict], int]:
         people: dict[int, dict] = {}
@@ -301,6 +311,23 @@ class Hub:
             return None
         return local.next_seq - 1, local.epoch
 
+    @contextlib.contextmanager
+    def answering(self, key: str, sub: Subscription) -> Iterator[None]:
+        """While `sub`'s op is applied, its socket gets the stream's next events before the
+        others: whoever makes a change sees it (and its ack, queued right behind it) first,
+        not after the frames to hundreds of other sockets."""
+        local = self.streams.get(key)
+        if local is None:
+            yield
+            return
+        local.authors[sub.id] = local.authors.get(sub.id, 0) + 1
+        try:
+            yield
+        finally:
+            left = local.authors.pop(sub.id, 1) - 1
+            if left:
+                local.authors[sub.id] = left
+
     def expect(self, key: str, seq: int) -> None:
         """An op just produced `seq`: if its publish gets lost, read it back from the log."""
         local = self.streams.get(key)
@@ -374,10 +401,10 @@ class Hub:
         while local.next_seq in local.early:
             delivery = local.early.pop(local.next_seq)
             if delivery.redacted is None:
-                for sub in list(local.subs.values()):
+                for sub in local.in_delivery_order():
                     sub.offer_event(local.next_seq, delivery.frame)
             else:
-                for sub in list(local.subs.values()):
+                for sub in local.in_delivery_order():
                     sub.offer_event(local.next_seq, delivery.for_reader(sub.reader))
             local.next_seq += 1
         if local.early:

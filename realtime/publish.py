@@ -15,9 +15,10 @@ then ignores the copy the layer brings back. The other processes get it through 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -54,6 +55,50 @@ def bind_loop(
     _loop, _loop_thread, _deliver_here = loop, threading.get_ident(), deliver_here
 
 
+_gathered = threading.local()  # what `together()` keeps for the loop, in this thread
+
+
+def call_on_loop(loop: asyncio.AbstractEventLoop, function: Callable, *args) -> None:
+    """`loop.call_soon_threadsafe(function, *args)`, or, within `together()`, kept for its
+    one hand-over."""
+    calls = getattr(_gathered, "calls", None)
+    if calls is None:
+        loop.call_soon_threadsafe(function, *args)
+    else:
+        calls.append((loop, function, args))
+
+
+@contextlib.contextmanager
+def together() -> Iterator[None]:
+    """What this thread hands to the loop within the block (`call_on_loop`: the events for
+    the hub, the ops' results) goes in one callback at the end, in order, so the loop runs it
+    all without a turn in between. Handed over one by one, an event could reach the hub in one
+    turn and its op's result only after the frames to every socket (each socket's writer
+    scheduled in between): the author's ack waited behind hundreds of frames."""
+    if getattr(_gathered, "calls", None) is not None:  # nested: the outer block hands over
+        yield
+        return
+    _gathered.calls = calls = []
+    try:
+        yield
+    finally:
+        _gathered.calls = None
+        by_loop: dict[asyncio.AbstractEventLoop, list] = {}
+        for loop, function, args in calls:
+            by_loop.setdefault(loop, []).append((function, args))
+        for loop, in_order in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody to tell
+                loop.call_soon_threadsafe(_run_in_order, in_order)
+
+
+def _run_in_order(calls: list[tuple[Callable, tuple]]) -> None:
+    for function, args in calls:
+        try:
+            function(*args)
+        except Exception:  # one failing call must not keep the others from the loop
+            logger.exception("%r failed on the loop", function)
+
+
 def publish_event_on_commit(key: str, seq: int, delivery: Delivery) -> None:
     transaction.on_commit(partial(send_event, key, seq, delivery))
 
@@ -70,11 +115,10 @@ def send_event(key: str, seq: int, delivery: Delivery) -> None:
         and threading.get_ident() != _loop_thread
     ):
         if _deliver_here is not None:
-            loop.call_soon_threadsafe(_deliver_here, key, seq, delivery)
-        future = asyncio.run_coroutine_threadsafe(
-            get_channel_layer().group_send(group_name(key), message), loop
-        )
-        future.add_done_callback(partial(_log_failure, key, seq))
+            call_on_loop(loop, _deliver_here, key, seq, delivery)
+        # Through the same hand-over: the layer's copy must not reach this process's hub
+        # before its own delivery and the op's result (see `together`).
+        call_on_loop(loop, _publish_from_loop, key, seq, message)
         return
     try:
         async_to_sync(get_channel_layer().group_send)(group_name(key), message)
@@ -83,9 +127,21 @@ def send_event(key: str, seq: int, delivery: Delivery) -> None:
         logger.exception("could not publish %s#%s", key, seq)
 
 
-def _log_failure(key: str, seq: int, future) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        logger.error("could not publish %s#%s", key, seq, exc_info=future.exception())
+_publishing: set[asyncio.Task] = set()  # held until done (the loop keeps weak references)
+
+
+def _publish_from_loop(key: str, seq: int, message: dict) -> None:
+    task = asyncio.get_running_loop().create_task(
+        get_channel_layer().group_send(group_name(key), message)
+    )
+    _publishing.add(task)
+    task.add_done_callback(partial(_published, key, seq))
+
+
+def _published(key: str, seq: int, task: asyncio.Task) -> None:
+    _publishing.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("could not publish %s#%s", key, seq, exc_info=task.exception())
 
 
 def publish_signal_on_commit(key: str, frame: str) -> None:

@@ -30,7 +30,7 @@ def tune_garbage_collector() -> None:
 
 
 def load_what_django_loads_on_first_use() -> None:
-    """Load the URLconf, each language's reverse maps and translation catalogs now.
+    """Load the URLconf, each language's reverse maps and translation catalogues now.
 
     Django loads them on the first `reverse()` or the first `activate()` of a language: in the
     server, in the middle of the first op. Every card made records its board's address for the

@@ -11,7 +11,7 @@ from realtime import hub as hub_module
 from realtime import publish
 from realtime.hub import Subscription, get_hub
 from realtime.publish import group_name
-from realtime.streams import dumps
+from realtime.streams import Delivery, dumps
 from tests.factories import make_board, make_user
 from tests.frames import unbatch
 from tests.realtime.conftest import db
@@ -336,3 +336,34 @@ async def test_a_failed_setup_of_a_stream_fails_only_the_socket_that_tried(monke
     assert set(hub.streams[board.stream_key].subs) == {second.id, third.id}
     for sub in (second, third):
         await hub.leave(board.stream_key, sub)
+
+
+async def test_a_socket_waiting_for_its_own_op_gets_the_next_event_first():
+    owner, board, column = await a_board()
+    key = board.stream_key
+    order: list[str] = []
+
+    class Named(Socket):
+        def __init__(self, name):
+            super().__init__()
+            self.name = name
+
+        async def send(self, text):
+            order.append(self.name)
+            await super().send(text)
+
+    sockets = {name: Named(name) for name in ("a", "b", "author")}
+    subs = {name: await joined(key, socket) for name, socket in sockets.items()}
+    hub = get_hub()
+    text = dumps({"type": "event", "stream": key, "seq": 2, "name": "x", "data": {}})
+    hub.deliver_here(key, 2, Delivery(text))
+    await sockets["author"].wait_for(1)
+    assert order == ["a", "b", "author"]  # the order the sockets came in
+    order.clear()
+    with hub.answering(key, subs["author"]):
+        text = dumps({"type": "event", "stream": key, "seq": 3, "name": "x", "data": {}})
+        hub.deliver_here(key, 3, Delivery(text))
+        await sockets["b"].wait_for(2)
+    assert order == ["author", "a", "b"]
+    assert hub.streams[key].authors == {}  # served first only while its op is applied
+    assert all(socket.seqs() == [2, 3] for socket in sockets.values())
