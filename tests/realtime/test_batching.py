@@ -88,20 +88,26 @@ async def test_each_op_keeps_its_language():
     assert outcomes[0].message != outcomes[1].message  # French, then English
 
 
+class OuterAtomic:
+    """`transaction.atomic` as the batcher opens it, knowing whether it is the outermost."""
+
+    def __init__(self, *args, **kwargs):
+        self.inner = REAL_ATOMIC(*args, **kwargs)
+
+    def __enter__(self):
+        self.outer = not connection.in_atomic_block
+        return self.inner.__enter__()
+
+
+REAL_ATOMIC = transaction.atomic
+
+
 async def test_a_batch_that_cannot_commit_is_applied_op_by_op(monkeypatch):
     board, column, people = await a_board_and_people(3)
     failures = []
-    original = transaction.atomic
 
-    class FailingOnce:
+    class FailingOnce(OuterAtomic):
         """The batch's own transaction fails to commit, once (a deadlock, say)."""
-
-        def __init__(self, *args, **kwargs):
-            self.inner = original(*args, **kwargs)
-
-        def __enter__(self):
-            self.outer = not connection.in_atomic_block
-            return self.inner.__enter__()
 
         def __exit__(self, *exc):
             result = self.inner.__exit__(*exc)
@@ -163,18 +169,10 @@ async def test_an_op_of_a_batch_that_did_not_commit_is_handed_back_once_applied_
     monkeypatch,
 ):
     board, column, people = await a_board_and_people(3)
-    original = transaction.atomic
     failures = []
 
-    class RolledBack:
+    class RolledBack(OuterAtomic):
         """The batch's transaction is rolled back instead of committing (a deadlock, say)."""
-
-        def __init__(self, *args, **kwargs):
-            self.inner = original(*args, **kwargs)
-
-        def __enter__(self):
-            self.outer = not connection.in_atomic_block
-            return self.inner.__enter__()
 
         def __exit__(self, *exc):
             if self.outer and not failures and exc[0] is None:

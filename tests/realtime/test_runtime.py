@@ -80,15 +80,14 @@ del a, b
 """
 
 
-@pytest.mark.parametrize("load", ["app", "bare"])
-def test_the_server_s_process_leaves_its_heap_out_of_the_exit_s_collections(load):
-    """Without it, daphne spent 3.1 of its 5.0 s exit with 5,000 sockets walking the heap."""
+def in_a_fresh_process(script: str, load: str) -> str:
+    """What `script` prints, run in a new interpreter (`load`: "app" or "bare")."""
     import os
     import subprocess
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "backend.settings"}
     done = subprocess.run(
-        [sys.executable, "-c", EXIT_WITH_GARBAGE, load],
+        [sys.executable, "-c", script, load],
         capture_output=True,
         text=True,
         env=env,
@@ -96,8 +95,15 @@ def test_the_server_s_process_leaves_its_heap_out_of_the_exit_s_collections(load
         timeout=60,
         check=True,
     )
+    return done.stdout
+
+
+@pytest.mark.parametrize("load", ["app", "bare"])
+def test_the_server_s_process_leaves_its_heap_out_of_the_exit_s_collections(load):
+    """Without it, daphne spent 3.1 of its 5.0 s exit with 5,000 sockets walking the heap."""
+    printed = in_a_fresh_process(EXIT_WITH_GARBAGE, load)
     # A plain process collects the cycle on its way out; the app's leaves it to the kernel.
-    assert done.stdout.count("collected") == (0 if load == "app" else 2)
+    assert printed.count("collected") == (0 if load == "app" else 2)
 
 
 FIRST_OP = """
@@ -123,20 +129,7 @@ print(len(loaded), address)
 @pytest.mark.parametrize("load", ["app", "bare"])
 def test_the_first_op_after_a_start_loads_no_module_and_no_catalogue(load):
     """Without it, the first card made after a start imported every views module: 170 ms."""
-    import os
-    import subprocess
-
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "backend.settings"}
-    done = subprocess.run(
-        [sys.executable, "-c", FIRST_OP, load],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=Path(__file__).resolve().parents[2],
-        timeout=60,
-        check=True,
-    )
-    count, address = done.stdout.split()
+    count, address = in_a_fresh_process(FIRST_OP, load).split()
     assert address == "/tableaux/7/"
     # A plain Django process loads the URLconf, its views and the catalogues there and then.
     assert (int(count) == 0) if load == "app" else (int(count) > 20)
