@@ -4,7 +4,7 @@
         --editors 10 --burst 200
 
 Readers and editors sign in with the session keys of `bench/seed.py`, and connect through
-`bench.reading` (a client cheap enough for 25,000 frames a second). Editors send
+`bench.lean_socket` (a client cheap enough for 25,000 frames a second). Editors send
 `card.create` ops (each one event of ~300 bytes for everyone); every reader records when each
 op's event arrives and checks that its seqs have no hole and no repeat. Two modes:
 --burst K: K ops sent at once (within each editor's rate limit), timed until every reader has
@@ -30,7 +30,7 @@ from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.reading import ReadingSocket
+from bench.lean_socket import LeanSocket
 
 # Frames from json.dumps with or without spaces (the tutorial reference keeps the defaults).
 OP_ID = re.compile(r'"op": ?"([^"]+)"')
@@ -116,7 +116,7 @@ async def open_socket(url: str, origin: str, session: str | None):
 
 
 def on_ack(stats: Stats, message: str, now: float) -> None:
-    """An editor's socket: its acks and errors (its hello and the events are not counted)."""
+    """An editor's socket: its hello, its acks and errors (the events are the readers')."""
     parsed = json.loads(message)
     for frame in parsed if isinstance(parsed, list) else [parsed]:
         if frame["type"] == "hello":
@@ -146,7 +146,7 @@ async def run(args) -> dict:
     started = time.perf_counter()
     for start in range(0, args.clients, 50):  # connect in waves, as a room fills up
         batch = [
-            ReadingSocket.open(
+            LeanSocket.open(
                 *server(i), readers_sessions[i % len(readers_sessions)], Reader(stats).on_message
             )
             for i in range(start, min(args.clients, start + 50))
@@ -155,7 +155,7 @@ async def run(args) -> dict:
     connect_seconds = time.perf_counter() - started
     editor_sessions = seed["editors"] or [None] * args.editors
     editors = [
-        await ReadingSocket.open(
+        await LeanSocket.open(
             *server(i), editor_sessions[i % len(editor_sessions)], partial(on_ack, stats)
         )
         for i in range(args.editors)

@@ -403,13 +403,10 @@ class StreamConsumer(AsyncWebsocketConsumer):
         data = protocol.clean_data(schema, frame.data)
         handler = getattr(self, "op_" + frame.op.replace(".", "_"))
         sub, key, hub = self.sub, self.stream_key, get_hub()
-        answered = False
 
         def answer(applied: streams.Applied) -> None:
             # On the loop, once the op is committed, right behind its event: the ack is in
             # the socket's queue when the event goes out to it, first of all the sockets.
-            nonlocal answered
-            answered = True
             sub.send_after(
                 applied.seq, protocol.ack_frame(frame.id, applied.seq, duplicate=applied.duplicate)
             )
@@ -418,9 +415,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
 
         # With the other ops waiting for the database thread, in one trip and one transaction.
         with hub.answering(key, sub):
-            applied = await get_batcher().apply(handler, data, frame.id, on_applied=answer)
-        if not answered:  # its hand-back was dropped (it cannot be, but the ack must go)
-            answer(applied)
+            await get_batcher().apply(handler, data, frame.id, on_applied=answer)
 
     async def _relay_signal(self, frame: protocol.ClientFrame) -> None:
         if self.person is None or not self.signals_bucket.take():

@@ -153,10 +153,8 @@ def write_through_twisted() -> bool:
         ):
             try:
                 sent = self.socket.send(data)
-            except BlockingIOError:
-                sent = 0
-            except OSError:  # reset, broken pipe: Twisted's own path finds it and closes
-                sent = 0
+            except OSError:  # full (BlockingIOError), reset, broken pipe: Twisted's path
+                sent = 0  # takes it all, and finds and closes a broken connection
             if sent == len(data):
                 return
             data = data[sent:]

@@ -49,9 +49,10 @@ def masked_frame(opcode: int, payload: bytes) -> bytes:
     return header + mask + body
 
 
-class ReadingSocket(asyncio.Protocol):
-    """`await ReadingSocket.open(url, origin, session, on_message)`; `on_message(text, now)`
-    is called for every text message; `close_code` once the connection is over."""
+class LeanSocket(asyncio.Protocol):
+    """`await LeanSocket.open(url, origin, session, on_message)`; `on_message(text, now)`
+    is called for every text message; `send(text)` writes one; `close_code` once the
+    connection is over."""
 
     def __init__(self, url: str, origin: str, session: str | None, on_message: Callable):
         self.url = urlsplit(url)
@@ -71,7 +72,7 @@ class ReadingSocket(asyncio.Protocol):
     @classmethod
     async def open(
         cls, url: str, origin: str, session: str | None, on_message: Callable, timeout: float = 60
-    ) -> ReadingSocket:
+    ) -> LeanSocket:
         parts = urlsplit(url)
         loop = asyncio.get_running_loop()
         _transport, socket = await asyncio.wait_for(

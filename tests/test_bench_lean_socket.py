@@ -1,5 +1,6 @@
-"""The load generator's reading client (bench/reading.py) against a real `websockets` server:
-what it reads is what was sent, and it keeps the protocol's side of a client."""
+"""The load generator's lean WebSocket client (bench/lean_socket.py) against a real
+`websockets` server: what it reads is what was sent, and it keeps a client's side of the
+protocol."""
 
 import asyncio
 
@@ -8,7 +9,7 @@ from websockets.asyncio.server import serve
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 
-from bench.reading import HandshakeFailed, ReadingSocket
+from bench.lean_socket import HandshakeFailed, LeanSocket
 
 
 async def serving(handler, **kwargs):
@@ -37,7 +38,7 @@ async def test_it_reads_every_message_whole_and_answers_pings():
     server, url, origin = await serving(handler)
     got = []
     async with server:
-        reader = await ReadingSocket.open(url, origin, "abc", lambda text, now: got.append(text))
+        reader = await LeanSocket.open(url, origin, "abc", lambda text, now: got.append(text))
         assert await asyncio.wait_for(reader.closed, 5) == 4008
     assert got == ["hello", big, "fragmented", "last"]
     assert seen["path"] == "/ws/boards/1/" and seen["cookie"] == "sessionid=abc"
@@ -55,7 +56,7 @@ async def test_many_frames_in_one_read_share_its_time_and_keep_their_order():
     server, url, origin = await serving(handler)
     got = []
     async with server:
-        reader = await ReadingSocket.open(url, origin, None, lambda text, now: got.append(now))
+        reader = await LeanSocket.open(url, origin, None, lambda text, now: got.append(now))
         for _ in range(100):
             if len(got) == 500:
                 break
@@ -75,7 +76,7 @@ async def test_its_closing_handshake_is_the_server_s_normal_close():
 
     server, url, origin = await serving(handler)
     async with server:
-        reader = await ReadingSocket.open(url, origin, None, lambda text, now: None)
+        reader = await LeanSocket.open(url, origin, None, lambda text, now: None)
         await reader.close()
         for _ in range(50):
             if closed:
@@ -91,7 +92,7 @@ async def test_a_refused_handshake_or_a_wrong_accept_key_fails_the_open():
     server, url, origin = await serving(lambda socket: socket.wait_closed(), process_request=refuse)
     async with server:
         with pytest.raises(HandshakeFailed, match="403"):
-            await ReadingSocket.open(url, origin, None, lambda text, now: None, timeout=5)
+            await LeanSocket.open(url, origin, None, lambda text, now: None, timeout=5)
 
     def wrong_key(connection, request, response: Response):
         response.headers["Sec-WebSocket-Accept"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAA="
@@ -101,7 +102,7 @@ async def test_a_refused_handshake_or_a_wrong_accept_key_fails_the_open():
     )
     async with server:
         with pytest.raises(HandshakeFailed, match="Accept"):
-            await ReadingSocket.open(url, origin, None, lambda text, now: None, timeout=5)
+            await LeanSocket.open(url, origin, None, lambda text, now: None, timeout=5)
 
 
 async def test_a_masked_frame_from_the_server_is_a_protocol_error():
@@ -114,7 +115,7 @@ async def test_a_masked_frame_from_the_server_is_a_protocol_error():
     server, url, origin = await serving(handler)
     got = []
     async with server:
-        reader = await ReadingSocket.open(url, origin, None, lambda text, now: got.append(text))
+        reader = await LeanSocket.open(url, origin, None, lambda text, now: got.append(text))
         code = await asyncio.wait_for(reader.closed, 5)
     assert got == [] and code == 1002 and reader.error == "a masked frame from the server"
 
@@ -131,7 +132,7 @@ async def test_what_it_sends_the_server_reads_as_sent():
     server, url, origin = await serving(handler)
     texts = ["un", "é" * 200, "x" * 70_000]  # each length form, masked as a client must
     async with server:
-        socket = await ReadingSocket.open(url, origin, None, lambda text, now: None)
+        socket = await LeanSocket.open(url, origin, None, lambda text, now: None)
         for text in texts:
             socket.send(text)
         assert await asyncio.wait_for(socket.closed, 5) == 1000
