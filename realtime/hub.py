@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import secrets
 import time
+import types
 import weakref
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Generator, Iterator
 from dataclasses import dataclass, field
 
 from channels.db import database_sync_to_async
@@ -65,8 +67,8 @@ class Subscription:
     def __init__(
         self,
         *,
-        send: Callable[[str], Awaitable[None]],
-        close: Callable[[int], Awaitable[None]],
+        send: Callable[[str], Coroutine],
+        close: Callable[[int], Coroutine],
         person: dict | None,
         limit: int | None = None,
         sees_all: bool = False,
@@ -89,13 +91,20 @@ class Subscription:
         self._held: list[tuple[int, str]] = []
         self._after: dict[int, list[str]] = {}
         self._queue: deque[str] = deque()
-        self._wake = asyncio.Event()
-        self._writer: asyncio.Task | None = None
+        self._writes: Writes | None = None  # set by `start`: until the hello, frames wait
+        self._context: contextvars.Context | None = None
+        # A send the server made wait (backpressure): the task finishing it, then the queue.
+        self._finishing: asyncio.Task | None = None
 
     def start(self, seq: int) -> None:
         self.seq = seq
         held, self._held = self._held, []
-        self._writer = asyncio.get_running_loop().create_task(self._write())
+        self._writes = Writes.of_running_loop()
+        # The sends run in the context of whoever started the socket (its consumer's), as
+        # they would in a task of its own, not in that of whichever socket queued first.
+        self._context = contextvars.copy_context()
+        if self._queue:
+            self._writes.add(self)
         for held_seq, frame in held:
             self.offer_event(held_seq, frame)
 
@@ -134,7 +143,8 @@ class Subscription:
             self.resync()
             return
         self._queue.append(frame)
-        self._wake.set()
+        if self._writes is not None and self._finishing is None:
+            self._writes.add(self)
 
     def resync(self) -> None:
         self.close(CLOSE_RESYNC)
@@ -148,8 +158,8 @@ class Subscription:
 
     def stop(self) -> None:
         self.closed = True
-        if self._writer is not None:
-            self._writer.cancel()
+        if self._finishing is not None:
+            self._finishing.cancel()
 
     def _next_frame(self) -> str:
         """The next frame, or the frames waiting in the queue as one array, in order.
@@ -170,18 +180,97 @@ class Subscription:
             size += len(frame) + 1
         return "[" + ",".join(batch) + "]"
 
-    async def _write(self) -> None:
+    def write_out(self) -> None:
+        """Send what is queued, each send run at once: no task, unless the server makes one
+        wait (uvicorn when the socket's buffer is full; daphne never does). Then a task
+        finishes that send and writes the rest, and frames queue behind it meanwhile."""
+        queue = self._queue
+        while queue and not self.closed:
+            sending = self._send(self._next_frame())
+            try:
+                waiting_on = self._context.run(sending.send, None)
+            except StopIteration:
+                continue
+            except Exception:
+                self._gone()
+                return
+            self._finishing = asyncio.get_running_loop().create_task(
+                self._finish(sending, waiting_on), context=self._context.copy()
+            )
+            return
+
+    async def _finish(self, sending: Coroutine, waiting_on: object) -> None:
         try:
-            while not self.closed:
-                await self._wake.wait()
-                while self._queue:
-                    await self._send(self._next_frame())
-                self._wake.clear()
+            await _rest_of(sending, waiting_on)
+            while self._queue and not self.closed:
+                await self._send(self._next_frame())
         except asyncio.CancelledError:
             pass
         except Exception:
-            logger.debug("socket gone while sending", exc_info=True)
-            self.closed = True
+            self._gone()
+        finally:
+            self._finishing = None
+
+    def _gone(self) -> None:
+        logger.debug("socket gone while sending", exc_info=True)
+        self.closed = True
+
+
+class Writes:
+    """The sockets of a process with frames to send, written out once per turn of its loop.
+
+    An event offered to 500 sockets queues its frame on each of them and they are written out
+    together a moment later, in the order they were offered it (whoever sent the op first),
+    by one callback: not 500 tasks woken, each a future, a callback and a task step, about a
+    sixth of daphne's time at 500 edits in 10 s to 500 sockets. What arrives for a socket
+    before its turn leaves with the rest, as one array (`Subscription._next_frame`).
+    """
+
+    _of_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Writes] = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.pending: dict[Subscription, None] = {}  # an ordered set
+
+    @classmethod
+    def of_running_loop(cls) -> Writes:
+        loop = asyncio.get_running_loop()
+        writes = cls._of_loop.get(loop)
+        if writes is None:
+            writes = cls._of_loop[loop] = cls(loop)
+        return writes
+
+    def add(self, sub: Subscription) -> None:
+        if not self.pending:
+            self.loop.call_soon(self.write_out)
+        self.pending[sub] = None
+
+    def write_out(self) -> None:
+        pending, self.pending = self.pending, {}
+        for sub in pending:
+            sub.write_out()
+
+
+@types.coroutine
+def _rest_of(coroutine: Coroutine, waiting_on: object) -> Generator:
+    """Await the rest of `coroutine`, already run up to its first wait, on `waiting_on` (what
+    it yielded): the task running this hands it the results and exceptions of its waits, as
+    it would to the coroutine itself (Python 3.12's eager tasks do the same)."""
+    while True:
+        try:
+            sent = yield waiting_on
+        except BaseException as exc:
+            try:
+                waiting_on = coroutine.throw(exc)
+            except StopIteration as done:
+                return done.value
+        else:
+            try:
+                waiting_on = coroutine.send(sent)
+            except StopIteration as done:
+                return done.value
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The per-process hub and the per-socket subscription, driven directly."""
 
 import asyncio
+import contextvars
 import json
 
 import pytest
@@ -367,3 +368,122 @@ async def test_a_socket_waiting_for_its_own_op_gets_the_next_event_first():
     assert order == ["author", "a", "b"]
     assert hub.streams[key].authors == {}  # served first only while its op is applied
     assert all(socket.seqs() == [2, 3] for socket in sockets.values())
+
+
+async def test_sockets_that_keep_up_are_written_without_a_task_each():
+    tasks_before = len(asyncio.all_tasks())
+    sockets = [Socket() for _ in range(50)]
+    subs = [Subscription(send=s.send, close=s.close, person=None) for s in sockets]
+    for sub in subs:
+        sub.start(0)
+    for seq in (1, 2):
+        text = dumps({"type": "event", "stream": "board:1", "seq": seq, "name": "x", "data": {}})
+        for sub in subs:
+            sub.offer_event(seq, text)
+        await asyncio.sleep(0)
+        assert len(asyncio.all_tasks()) == tasks_before  # no writer task per socket
+    assert all(socket.seqs() == [1, 2] for socket in sockets)
+    assert all(len(socket.messages) == 2 for socket in sockets)  # each event as it came
+    for sub in subs:
+        sub.stop()
+
+
+class Backpressure(Socket):
+    """A server whose send waits while the socket's buffer is full (uvicorn's does)."""
+
+    def __init__(self):
+        super().__init__()
+        self.full = asyncio.Event()
+        self.waited = 0
+
+    async def send(self, text: str):
+        if not self.full.is_set():
+            self.waited += 1
+            await self.full.wait()
+        await super().send(text)
+
+
+async def test_a_send_that_waits_is_finished_by_a_task_and_what_came_meanwhile_follows():
+    socket = Backpressure()
+    other = Socket()
+    sub = Subscription(send=socket.send, close=socket.close, person=None)
+    fast = Subscription(send=other.send, close=other.close, person=None)
+    sub.start(0)
+    fast.start(0)
+    events = {n: dumps({"type": "event", "seq": n}) for n in range(1, 5)}
+    sub.offer_event(1, events[1])
+    fast.offer_event(1, events[1])
+    await asyncio.sleep(0.01)
+    assert socket.messages == [] and other.seqs() == [1]  # one slow socket holds up no other
+    for n in (2, 3, 4):
+        sub.offer_event(n, events[n])
+    sub.send_after(4, '{"type":"ack","id":"a","seq":4}')
+    await asyncio.sleep(0.01)
+    assert socket.waited == 1  # the frames queue behind the waiting send
+    socket.full.set()
+    await socket.wait_for(4)
+    assert socket.messages == [
+        events[1],
+        f'[{events[2]},{events[3]},{events[4]},{{"type":"ack","id":"a","seq":4}}]',
+    ]
+    assert sub._finishing is None  # the task ends with the queue
+    sub.offer_event(5, dumps({"type": "event", "seq": 5}))
+    await socket.wait_for(5)
+    assert socket.seqs() == [1, 2, 3, 4, 5]
+    sub.stop()
+    fast.stop()
+
+
+async def test_stopping_a_socket_cancels_the_send_it_waits_on():
+    cancelled = asyncio.Event()
+
+    async def send(text: str):
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    sub = Subscription(send=send, close=Socket().close, person=None)
+    sub.start(0)
+    sub.put('{"type":"event","seq":1}')
+    await asyncio.sleep(0.01)
+    sub.stop()
+    await asyncio.wait_for(cancelled.wait(), 1)
+
+
+@pytest.mark.parametrize("waits_first", [False, True])
+async def test_a_socket_that_fails_to_send_is_marked_closed(waits_first):
+    async def send(text: str):
+        if waits_first:
+            await asyncio.sleep(0)
+        raise ConnectionResetError("gone")
+
+    sub = Subscription(send=send, close=Socket().close, person=None)
+    sub.start(0)
+    sub.put('{"type":"event","seq":1}')
+    await asyncio.sleep(0.01)
+    assert sub.closed
+    sub.put('{"type":"event","seq":2}')  # later frames are dropped, nothing raised
+    assert not sub._queue
+
+
+async def test_each_socket_sends_in_the_context_of_whoever_started_it():
+    consumer = contextvars.ContextVar("consumer")
+    seen: dict[str, str] = {}
+
+    def started(name: str) -> Subscription:
+        async def send(text: str):
+            seen[name] = consumer.get("none")
+
+        consumer.set(name)
+        sub = Subscription(send=send, close=Socket().close, person=None)
+        sub.start(0)
+        return sub
+
+    subs = [contextvars.copy_context().run(started, name) for name in ("a", "b")]
+    consumer.set("the one delivering")
+    for sub in subs:
+        sub.put('{"type":"event","seq":1}')
+    await asyncio.sleep(0)
+    assert seen == {"a": "a", "b": "b"}
