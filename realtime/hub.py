@@ -186,8 +186,8 @@ class Subscription:
         finishes that send and writes the rest, and frames queue behind it meanwhile."""
         queue = self._queue
         while queue and not self.closed:
-            sending = self._send(self._next_frame())
             try:
+                sending = self._send(self._next_frame())
                 waiting_on = self._context.run(sending.send, None)
             except StopIteration:
                 continue
@@ -230,8 +230,7 @@ class Writes:
         weakref.WeakKeyDictionary()
     )
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+    def __init__(self) -> None:
         self.pending: dict[Subscription, None] = {}  # an ordered set
 
     @classmethod
@@ -239,18 +238,21 @@ class Writes:
         loop = asyncio.get_running_loop()
         writes = cls._of_loop.get(loop)
         if writes is None:
-            writes = cls._of_loop[loop] = cls(loop)
+            writes = cls._of_loop[loop] = cls()  # holding no reference to its loop
         return writes
 
     def add(self, sub: Subscription) -> None:
         if not self.pending:
-            self.loop.call_soon(self.write_out)
+            asyncio.get_running_loop().call_soon(self.write_out)
         self.pending[sub] = None
 
     def write_out(self) -> None:
         pending, self.pending = self.pending, {}
         for sub in pending:
-            sub.write_out()
+            try:
+                sub.write_out()
+            except Exception:  # one socket's failure does not keep the others waiting
+                logger.exception("could not write to a socket")
 
 
 @types.coroutine
