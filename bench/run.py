@@ -1,7 +1,9 @@
 """Run the benchmark: the app's real live path against two references, in the same run.
 
     python bench/run.py quick    # 500-client fan-out under daphne, with both references
-    python bench/run.py full     # more sizes, and a steady 20 edits/s latency run
+    python bench/run.py full     # 100 / 500 / 1,000 clients, both servers, 2 processes;
+                                 # 10 / 40 / 100 edits a second at each size; 20 and 50 edits
+                                 # a second to 500; the workshop; the pages
 
 Each target runs in its own server process on loopback; the load generator (bench/loadgen.py)
 runs in another. Results: a Markdown table on stdout, JSON in bench/results/, and a last line
@@ -149,15 +151,15 @@ def measure(
 
 def table(results: list[dict]) -> str:
     lines = [
-        "| target | clients | mode | deliveries/s | last client p50 / p95 / p99 (ms) "
+        "| target | clients | editors | mode | deliveries/s | last client p50 / p95 / p99 (ms) "
         "| op→ack p99 (ms) | lost | dup | closed |",
-        "| --- | ---: | --- | ---: | --- | ---: | ---: | ---: | ---: |",
+        "| --- | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         lat = r["latency_ms"]
         ack = r["ack_ms"]["p99"] if r.get("ack_ms") else "—"
         lines.append(
-            f"| {r['target']} | {r['clients']} | {r['mode']} ({r['ops']} ops) "
+            f"| {r['target']} | {r['clients']} | {r['editors']} | {r['mode']} ({r['ops']} ops) "
             f"| {r['deliveries_per_second']:,} | {lat['p50']} / {lat['p95']} / {lat['p99']} "
             f"| {ack} | {r['lost']} | {r['duplicates']} | {len(r['closed'])} |"
         )
@@ -190,6 +192,8 @@ TARGETS = ("app", "uvicorn", "tutorial", "bare")
 SEEDED = {"app", "uvicorn"}  # the real app: signed-in members on a seeded board
 EDITORS = 10
 BURST = ["--burst", "200"]
+GRID_CLIENTS = (100, 500, 1000)
+GRID_RATES = (10, 40, 100)
 
 
 def fanout(kind: str, env: dict, seed_file: Path, results: list[dict]) -> None:
@@ -212,6 +216,21 @@ def fanout(kind: str, env: dict, seed_file: Path, results: list[dict]) -> None:
             progress(results[-1])
     finally:
         redis.stop()
+
+
+def grid(env: dict, seed_file: Path, results: list[dict]) -> None:
+    """The fan-out grid: 100, 500 and 1,000 clients on one board, 10, 40 and 100 edits a second
+    for 10 s, by one editor (10 a second is one socket's limit, `REALTIME["OPS_PER_SECOND"]`) or
+    ten; the app under both servers and the bare server (the tutorial consumer falls minutes
+    behind at the first of them: the burst and 20 edits a second show it)."""
+    for clients in GRID_CLIENTS:
+        for rate in GRID_RATES:
+            editors = 1 if rate <= 10 else EDITORS
+            for target in ("app", "uvicorn", "bare"):
+                seeded = seed_file if target in SEEDED else None
+                mode = ["--rate", str(rate), "--duration", "10"]
+                results.append(measure(target, env, seeded, clients, editors, mode))
+                progress(results[-1])
 
 
 def steady(env: dict, seed_file: Path, results: list[dict]) -> None:
@@ -270,6 +289,7 @@ def main(kind: str) -> None:
         env, seed_file = prepare(workdir, 500 if kind == "quick" else 1000, EDITORS)
         fanout(kind, env, seed_file, results)
         if kind == "full":
+            grid(env, seed_file, results)
             steady(env, seed_file, results)
             workshops = workshop(workdir)
     extra = {}
