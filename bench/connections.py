@@ -495,8 +495,8 @@ def run(sizes: list[int], server: str = "daphne") -> dict:
     with contextlib.ExitStack() as cleanup:
         workdir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="fe-conn-")))
         log(f"seeding {max(sizes)} readers")
-        env, seed_file = prepare(workdir, max(sizes), 1)
-        seed = json.loads(seed_file.read_text())
+        env, boards = prepare(workdir, max(sizes), 1)
+        seed = json.loads(boards.new().read_text())
         redis = RedisServer()
         cleanup.callback(redis.stop)
         redis.start()

@@ -48,21 +48,35 @@ def app_env(database: Path) -> dict:
     }
 
 
-def prepare(workdir: Path, clients: int, editors: int) -> tuple[dict, Path]:
-    database = workdir / "bench.sqlite3"
-    env = app_env(database)
+class Boards:
+    """A fresh board, with the same accounts, for each measurement of the app: on a board that
+    grew over the runs before, every hello would be bigger (past a few thousand cards, over
+    the size a WebSocket message may have) and the figures would depend on what ran first."""
+
+    def __init__(self, workdir: Path, env: dict, clients: int, editors: int) -> None:
+        self.workdir, self.env, self.clients, self.editors = workdir, env, clients, editors
+        self.made = 0
+
+    def new(self) -> Path:
+        seed = subprocess.run(
+            [PY, "bench/seed.py", str(self.clients), str(self.editors)],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        self.made += 1
+        seed_file = self.workdir / f"seed-{self.made}.json"
+        seed_file.write_text(seed.strip().splitlines()[-1])
+        return seed_file
+
+
+def prepare(workdir: Path, clients: int, editors: int) -> tuple[dict, Boards]:
+    """A migrated database and its boards, for up to `clients` readers and `editors`."""
+    env = app_env(workdir / "bench.sqlite3")
     subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    seed = subprocess.run(
-        [PY, "bench/seed.py", str(clients), str(editors)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    seed_file = workdir / f"seed-{clients}.json"
-    seed_file.write_text(seed.strip().splitlines()[-1])
-    return env, seed_file
+    return env, Boards(workdir, env, clients, editors)
 
 
 def server_command(target: str, port: int) -> list[str]:
@@ -196,14 +210,14 @@ GRID_CLIENTS = (100, 500, 1000)
 GRID_RATES = (10, 40, 100)
 
 
-def fanout(kind: str, env: dict, seed_file: Path, results: list[dict]) -> None:
+def fanout(kind: str, env: dict, boards: Boards, results: list[dict]) -> None:
     """Deliveries/s: the app and the references, then the app on 2 processes and Redis."""
     sizes = [500] if kind == "quick" else [100, 500, 1000]
     # bench-quick: the app and both references under daphne; bench: uvicorn too.
     targets = ("app", "tutorial", "bare") if kind == "quick" else TARGETS
     for clients in sizes:
         for target in targets:
-            seeded = seed_file if target in SEEDED else None
+            seeded = boards.new() if target in SEEDED else None
             results.append(measure(target, env, seeded, clients, EDITORS, BURST))
             progress(results[-1])
     if kind == "quick":
@@ -212,13 +226,14 @@ def fanout(kind: str, env: dict, seed_file: Path, results: list[dict]) -> None:
     try:
         cluster = {**env, "REDIS_URL": redis.url}
         for clients in (500, 1000):
-            results.append(measure("app", cluster, seed_file, clients, EDITORS, BURST, processes=2))
+            seeded = boards.new()
+            results.append(measure("app", cluster, seeded, clients, EDITORS, BURST, processes=2))
             progress(results[-1])
     finally:
         redis.stop()
 
 
-def grid(env: dict, seed_file: Path, results: list[dict]) -> None:
+def grid(env: dict, boards: Boards, results: list[dict]) -> None:
     """The fan-out grid: 100, 500 and 1,000 clients on one board, 10, 40 and 100 edits a second
     for 10 s, by one editor (10 a second is one socket's limit, `REALTIME["OPS_PER_SECOND"]`) or
     ten; the app under both servers and the bare server (the tutorial consumer falls minutes
@@ -227,19 +242,19 @@ def grid(env: dict, seed_file: Path, results: list[dict]) -> None:
         for rate in GRID_RATES:
             editors = 1 if rate <= 10 else EDITORS
             for target in ("app", "uvicorn", "bare"):
-                seeded = seed_file if target in SEEDED else None
+                seeded = boards.new() if target in SEEDED else None
                 mode = ["--rate", str(rate), "--duration", "10"]
                 results.append(measure(target, env, seeded, clients, editors, mode))
                 progress(results[-1])
 
 
-def steady(env: dict, seed_file: Path, results: list[dict]) -> None:
+def steady(env: dict, boards: Boards, results: list[dict]) -> None:
     """Latency at 20 edits/s, and a burst of 500 edits in 10 s (50/s), to 500 clients."""
     for rate in (20, 50):
         for target in TARGETS:
             if rate == 50 and target not in SEEDED:
                 continue
-            seeded = seed_file if target in SEEDED else None
+            seeded = boards.new() if target in SEEDED else None
             mode = ["--rate", str(rate), "--duration", "10"]
             results.append(measure(target, env, seeded, 500, EDITORS, mode))
             progress(results[-1])
@@ -286,11 +301,11 @@ def main(kind: str) -> None:
     workshops: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="faire-ensemble-bench-") as tmp:
         workdir = Path(tmp)
-        env, seed_file = prepare(workdir, 500 if kind == "quick" else 1000, EDITORS)
-        fanout(kind, env, seed_file, results)
+        env, boards = prepare(workdir, 500 if kind == "quick" else 1000, EDITORS)
+        fanout(kind, env, boards, results)
         if kind == "full":
-            grid(env, seed_file, results)
-            steady(env, seed_file, results)
+            grid(env, boards, results)
+            steady(env, boards, results)
             workshops = workshop(workdir)
     extra = {}
     if kind == "full":

@@ -1,4 +1,4 @@
-"""Seed a benchmark database: one public board, its owner, editors and reader accounts.
+"""Seed a benchmark database: a new public board, its owner, editors and reader accounts.
 
 Prints JSON: the board, its first column, and a session key per account (readers and editors
 sign in for real: their sockets carry a Django session cookie).
@@ -24,18 +24,24 @@ from tests.factories import session_key_for  # noqa: E402
 
 
 def main(readers: int, editors: int) -> dict:
+    """A new board; the accounts made by an earlier call are used again, the missing made."""
     User = get_user_model()
     password = make_password(None)  # unusable: these accounts only sign in by session
+    names = [f"bench{i}" for i in range(readers + editors)]
     with transaction.atomic():
-        people = User.objects.bulk_create(
+        known = {user.username: user for user in User.objects.filter(username__in=names)}
+        User.objects.bulk_create(
             User(
-                username=f"bench{i}",
-                email=f"bench{i}@bench.invalid",
+                username=name,
+                email=f"{name}@bench.invalid",
                 password=password,
-                display_name=f"Participant {i}",
+                display_name=f"Participant {name.removeprefix('bench')}",
             )
-            for i in range(readers + editors)
+            for name in names
+            if name not in known
         )
+        known = {user.username: user for user in User.objects.filter(username__in=names)}
+    people = [known[name] for name in names]
     owner = people[0]
     board = services.create_board(actor=owner, title="Banc d'essai", votes_per_person=5)
     column = board.columns.order_by("position").first()
