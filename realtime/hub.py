@@ -263,6 +263,9 @@ def _rest_of(coroutine: Coroutine, waiting_on: object) -> Generator:
     while True:
         try:
             sent = yield waiting_on
+        except GeneratorExit:  # closed unfinished: close the coroutine with it
+            coroutine.close()
+            raise
         except BaseException as exc:
             try:
                 waiting_on = coroutine.throw(exc)
