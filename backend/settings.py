@@ -267,6 +267,10 @@ REALTIME = {
     "FLOOD_STRIKES": int(os.environ.get("REALTIME_FLOOD_STRIKES", "50")),
     "SIGNALS_PER_SECOND": 10,
     "SEND_QUEUE": int(os.environ.get("REALTIME_SEND_QUEUE", "2000")),
+    # The largest message sent whole (UTF-8 bytes); a bigger hello goes in parts. At most
+    # daphne's --websocket-max-message-size (1 MiB by default), which it applies to what it
+    # sends too.
+    "MESSAGE_BYTES": int(os.environ.get("REALTIME_MESSAGE_BYTES", str(1024 * 1024))),
     "REPLAY_LIMIT": 1000,
     # How long a resume ticket stands for its socket's rights (realtime/tickets.py); a socket
     # open longer is checked in full again, and given a new one, before its own ages out.

@@ -35,13 +35,14 @@ from bench.lean_socket import LeanSocket
 # Frames from json.dumps with or without spaces (the tutorial reference keeps the defaults).
 OP_ID = re.compile(r'"op": ?"([^"]+)"')
 SEQ = re.compile(r'"seq": ?(\d+)')
-KIND = re.compile(r'^\{"type": ?"(\w+)"')
+KIND = re.compile(r'^\{"type": ?"([\w.]+)"')
 
 
 class Reader:
     def __init__(self, stats: Stats):
         self.stats = stats
         self.last_seq: int | None = None
+        self.hello_parts: list[str] = []
 
     def on_message(self, text: str, now: float) -> None:
         if text.startswith("["):  # frames that piled up, sent as one array
@@ -50,6 +51,13 @@ class Reader:
             return
         kind = KIND.match(text)
         if kind is None:
+            return
+        if kind.group(1) == "hello.part":  # a hello too big for one message, as realtime.js
+            part = json.loads(text)
+            self.hello_parts = [] if part["part"] == 0 else self.hello_parts
+            self.hello_parts.append(part["data"])
+            if len(self.hello_parts) == part["parts"]:
+                self.on_message("".join(self.hello_parts), now)
             return
         seq, op = SEQ.search(text), OP_ID.search(text)
         self.on_frame(kind.group(1), seq and int(seq.group(1)), op and op.group(1), now)

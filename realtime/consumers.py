@@ -198,7 +198,9 @@ class StreamConsumer(AsyncWebsocketConsumer):
             frames, seq = [streams.dumps(self._with_ticket(hello))], since
         else:
             frames, seq = await database_sync_to_async(self._hello)(since, epoch, known)
-        for frame in frames:
+        hello, *replayed = frames
+        max_bytes = settings.REALTIME["MESSAGE_BYTES"]
+        for frame in [*protocol.in_parts(hello, max_bytes=max_bytes), *replayed]:
             await self._send_text(frame)
         self.sub.start(seq)
         self._keep_ticket_fresh()

@@ -147,3 +147,23 @@ def error_frame(op_id: str | None, code: str, message: str) -> str:
 
 def signal_frame(name: str, data: dict, actor: dict | None) -> str:
     return dumps({"type": "signal", "name": name, "data": data, "actor": actor})
+
+
+def in_parts(frame: str, *, max_bytes: int) -> list[str]:
+    """`frame` alone if it is at most `max_bytes` in UTF-8, otherwise `hello.part` frames that
+    carry its text in order: `{"type": "hello.part", "part": 0, "parts": 3, "data": "…"}`.
+
+    daphne's WebSocket stack (autobahn) refuses to send a message over its limit for the ones it
+    receives (1 MiB by default), and a snapshot of a board of a few thousand cards is over it:
+    such a hello could never be sent, and its board never opened. The client joins the parts'
+    `data` and reads the result as the frame. Each part holds `max_bytes // 8` characters, so
+    that even escaped (6 bytes for a character written `\\uXXXX`) it stays under the limit.
+    """
+    if len(frame) <= max_bytes // 4 or len(frame.encode()) <= max_bytes:
+        return [frame]
+    size = max(1, max_bytes // 8)
+    pieces = [frame[start : start + size] for start in range(0, len(frame), size)]
+    return [
+        dumps({"type": "hello.part", "part": n, "parts": len(pieces), "data": piece})
+        for n, piece in enumerate(pieces)
+    ]

@@ -108,6 +108,7 @@
       this.lastFrameAt = 0;
       this.quickRetryAt = 0;
       this.ready = false; // hello received on the current socket
+      this.helloParts = null; // the parts of a big hello received so far
       this.sent = new Set(); // op ids sent on the current socket
       this.stopped = true;
       this.bucket = new Bucket(9, 25);
@@ -219,6 +220,7 @@
       }
       this.socket = socket;
       this.ready = false;
+      this.helloParts = null;
       this.sent = new Set();
       this.lastFrameAt = Date.now();
       socket.addEventListener("message", (message) => {
@@ -367,6 +369,8 @@
       switch (frame.type) {
         case "hello":
           return this._hello(frame);
+        case "hello.part":
+          return this._helloPart(frame);
         case "event":
           return this._event(frame);
         case "ack":
@@ -401,6 +405,29 @@
       this.emit("hello", hello);
       // On a resume the replayed events follow: seq stays where we were until they are in.
       this._flush();
+    }
+
+    _helloPart(part) {
+      // A hello too big for one message (a board of thousands of cards) comes in parts, in
+      // order, before anything else: their texts joined are the hello.
+      if (part.part === 0) this.helloParts = [];
+      const parts = this.helloParts;
+      if (!parts || part.part !== parts.length || typeof part.data !== "string") {
+        this.helloParts = null;
+        this.reconnect(); // a part missing or out of order: start again
+        return;
+      }
+      parts.push(part.data);
+      if (parts.length < part.parts) return;
+      this.helloParts = null;
+      let hello;
+      try {
+        hello = JSON.parse(parts.join(""));
+      } catch (_error) {
+        this.reconnect();
+        return;
+      }
+      if (hello && hello.type === "hello") this._hello(hello);
     }
 
     _event(event) {

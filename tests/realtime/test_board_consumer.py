@@ -475,3 +475,46 @@ async def test_after_a_restore_new_epochs_turn_resumes_into_snapshots(board_clie
     again = await board_client(board, owner, query=query).connect()
     assert again["replay"] is False and "state" in again
     assert again["epoch"] != hello["epoch"]
+
+
+@db
+def cards_on(board, column, actor, count: int):
+    for n in range(count):
+        text = f"Idée « {n} » : des bancs à l'ombre, près de l'école " + "é" * 40
+        services.create_card(actor=actor, board_id=board.pk, column_id=column.pk, text=text)
+
+
+async def test_a_hello_too_big_for_one_message_comes_in_parts_that_join_into_it(
+    board_client, settings
+):
+    settings.REALTIME = {**settings.REALTIME, "MESSAGE_BYTES": 4096}
+    owner, member, citizen, board, column = await scene()
+    await cards_on(board, column, owner, 40)
+    client = board_client(board, citizen)
+    connected, _ = await client.ws.connect(timeout=5)
+    assert connected
+    raw = [await client.ws.receive_from(timeout=3)]
+    first = json.loads(raw[0])
+    assert first["type"] == "hello.part" and first["part"] == 0 and first["parts"] > 1
+    while len(raw) < first["parts"]:
+        raw.append(await client.ws.receive_from(timeout=3))
+    assert all(len(text.encode()) <= 4096 for text in raw)  # each part fits in a message
+    parts = [json.loads(text) for text in raw]
+    assert [part["part"] for part in parts] == list(range(first["parts"]))
+    hello = json.loads("".join(part["data"] for part in parts))
+    assert hello["type"] == "hello" and hello["me"]["id"] == citizen.pk
+    assert len(hello["state"]["cards"]) == 40
+    assert all("é" * 40 in card["text"] for card in hello["state"]["cards"])
+    owner_client = board_client(board, owner)
+    await owner_client.connect()  # its own hello in parts too, left unread
+    await owner_client.op("card.create", {"column": column.pk, "text": "Après"}, "o-1")
+    _, event = await client.receive_until("event", name="card.created")
+    assert event["seq"] == hello["seq"] + 1  # the events follow the hello, none missed
+
+
+async def test_a_hello_that_fits_goes_whole(board_client, settings):
+    settings.REALTIME = {**settings.REALTIME, "MESSAGE_BYTES": 1024 * 1024}
+    owner, member, citizen, board, column = await scene()
+    await cards_on(board, column, owner, 40)
+    hello = await board_client(board, citizen).connect()
+    assert hello["type"] == "hello" and len(hello["state"]["cards"]) == 40
