@@ -236,8 +236,9 @@ def fanout(kind: str, env: dict, boards: Boards, results: list[dict]) -> None:
 def grid(env: dict, boards: Boards, results: list[dict]) -> None:
     """The fan-out grid: 100, 500 and 1,000 clients on one board, 10, 40 and 100 edits a second
     for 10 s, by one editor (10 a second is one socket's limit, `REALTIME["OPS_PER_SECOND"]`) or
-    ten; the app under both servers and the bare server (the tutorial consumer falls minutes
-    behind at the first of them: the burst and 20 edits a second show it)."""
+    ten; the app under both servers and the bare server. The tutorial reference is measured by
+    the burst and at 20 edits a second: where it cannot keep up it runs into the load
+    generator's 90 s, and the grid would take most of an hour."""
     for clients in GRID_CLIENTS:
         for rate in GRID_RATES:
             editors = 1 if rate <= 10 else EDITORS
