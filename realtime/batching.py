@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -33,6 +32,7 @@ from django.db import DatabaseError, transaction
 from django.utils import translation
 
 from realtime import publish
+from realtime.loops import one_per_loop
 
 logger = logging.getLogger(__name__)
 
@@ -134,14 +134,5 @@ def _hand_back(op: _Op, result: Any) -> None:
         publish.call_on_loop(op.future.get_loop(), op.on_applied, result)
 
 
-_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, OpBatcher] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def get_batcher() -> OpBatcher:
-    loop = asyncio.get_running_loop()
-    batcher = _batchers.get(loop)
-    if batcher is None:
-        batcher = _batchers[loop] = OpBatcher()
-    return batcher
+#: The batcher of the running event loop.
+get_batcher = one_per_loop(OpBatcher)

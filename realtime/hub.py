@@ -18,7 +18,6 @@ import logging
 import secrets
 import time
 import types
-import weakref
 from collections import deque
 from collections.abc import Callable, Coroutine, Generator, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from realtime import publish, streams, tickets
+from realtime.loops import one_per_loop
 from realtime.protocol import CLOSE_TOO_SLOW, CLOSE_UNAUTHENTICATED
 from realtime.publish import HUB_GROUP, group_name
 
@@ -99,7 +99,7 @@ class Subscription:
     def start(self, seq: int) -> None:
         self.seq = seq
         held, self._held = self._held, []
-        self._writes = Writes.of_running_loop()
+        self._writes = writes_of_this_loop()
         # The sends run in the context of whoever started the socket (its consumer's), as
         # they would in a task of its own, not in that of whichever socket queued first.
         self._context = contextvars.copy_context()
@@ -226,20 +226,8 @@ class Writes:
     before its turn leaves with the rest, as one array (`Subscription._next_frame`).
     """
 
-    _of_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Writes] = (
-        weakref.WeakKeyDictionary()
-    )
-
     def __init__(self) -> None:
-        self.pending: dict[Subscription, None] = {}  # an ordered set
-
-    @classmethod
-    def of_running_loop(cls) -> Writes:
-        loop = asyncio.get_running_loop()
-        writes = cls._of_loop.get(loop)
-        if writes is None:
-            writes = cls._of_loop[loop] = cls()  # holding no reference to its loop
-        return writes
+        self.pending: dict[Subscription, None] = {}  # an ordered set (no reference to the loop)
 
     def add(self, sub: Subscription) -> None:
         if not self.pending:
@@ -253,6 +241,9 @@ class Writes:
                 sub.write_out()
             except Exception:  # one socket's failure does not keep the others waiting
                 logger.exception("could not write to a socket")
+
+
+writes_of_this_loop = one_per_loop(Writes)
 
 
 @types.coroutine
@@ -673,14 +664,11 @@ def presence(local: LocalStream) -> dict:
     return {"people": ordered[:100], "count": len(people), "anonymous": anonymous}
 
 
-_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
-
-
-def get_hub() -> Hub:
-    """The hub of the running event loop (one per process in production, one per test loop)."""
-    loop = asyncio.get_running_loop()
-    hub = _hubs.get(loop)
-    if hub is None:
-        hub = _hubs[loop] = Hub()
-        publish.bind_loop(loop, hub.deliver_here)
+def _new_hub() -> Hub:
+    hub = Hub()
+    publish.bind_loop(asyncio.get_running_loop(), hub.deliver_here)
     return hub
+
+
+#: The hub of the running event loop (one per process in production, one per test loop).
+get_hub = one_per_loop(_new_hub)
