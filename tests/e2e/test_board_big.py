@@ -32,3 +32,25 @@ def test_a_board_whose_hello_comes_in_parts_opens_whole_and_stays_live(person):
     other = open_board(person(owner), board)
     add_card(other, board, "Arrivée après le grand bonjour")
     expect(card(page, "Arrivée après le grand bonjour")).to_be_visible(timeout=LIVE)
+
+
+def test_a_part_out_of_order_makes_the_client_start_again_and_nothing_is_lost(person):
+    owner = make_user("Awa")
+    board = make_board(owner, project=make_project(owner), title="Grand atelier")
+    column = board.columns.order_by("position").first()
+    for n in range(30):
+        services.create_card(
+            actor=owner, board_id=board.pk, column_id=column.pk, text=f"Idée numéro {n} " + "é" * 80
+        )
+    page = open_board(person(owner), board)
+    replaced = page.evaluate(
+        """() => {
+            const live = window.faireEnsembleBoard.live;
+            const before = live.socket;
+            live._receive(JSON.stringify({type: "hello.part", part: 2, parts: 5, data: "{"}));
+            return live.socket !== before;
+        }"""
+    )
+    assert replaced  # a part without the ones before it: a new socket, a new hello
+    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+    expect(page.locator("#columns .card[data-card]")).to_have_count(30)
